@@ -1,0 +1,70 @@
+# The course in two commands:   make lab   (open it)   ·   make test   (prove it)
+# Both create .venv on first use and install the pinned environment; later runs install nothing.
+
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+PORT    ?= 8888
+# Extra arguments for `jupyter lab`, e.g. LAB_ARGS="--IdentityProvider.token=secret".
+LAB_ARGS ?=
+# Open a browser only where there is a screen to show it on.
+NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
+STAMP   := $(VENV)/.installed-lab-dev
+BENCH_STAMP := $(VENV)/.installed-bench
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export SDL_VIDEODRIVER := dummy
+# Notebooks executed from `make` never fight over the two cores of a laptop.
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: lab test lint unit notebooks exercises check-exercises bench slides install clean help
+
+help:
+	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
+	@echo "make test       lint, unit tests, exercise sync, run every solution notebook"
+	@echo "make exercises  regenerate the student notebooks from notebooks/solutions/"
+	@echo "make slides     build reveal.js slides of the solution notebooks"
+	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
+
+# The install runs when the stamp is missing or older than what defines the environment.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev]"
+	@touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(NO_BROWSER) $(LAB_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check course_utils tests benchmarks
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/solutions
+
+test: lint unit notebooks
+
+exercises: $(STAMP)
+	$(BIN)/python -m course_utils.authoring notebooks/solutions notebooks
+
+check-exercises: $(STAMP)
+	$(BIN)/python -m course_utils.authoring --check notebooks/solutions notebooks
+
+slides: $(STAMP)
+	$(BIN)/python -m course_utils.slides notebooks/solutions _build/slides
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,bench]"
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) _build test-artifacts .pytest_cache .ruff_cache

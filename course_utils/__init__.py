@@ -1,0 +1,3 @@
+"""Helpers for the deep reinforcement learning course."""
+
+__all__: list[str] = []
