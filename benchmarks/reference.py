@@ -1,0 +1,166 @@
+"""The reference: Stable-Baselines3's DQN with rl-baselines3-zoo's tuned hyperparameters.
+
+Each run trains in its own Python process (``python -m benchmarks.reference``), so that its
+peak memory is its own, like a notebook kernel's. It is evaluated with the course's protocol:
+greedy actions (``deterministic=True``) on a plain gymnasium environment, episode i reset with
+``seed + i``, for 100 episodes. Stable-Baselines3 is a benchmark-only dependency: this module
+imports it only inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from benchmarks.course import bench_env, peak_rss_kib
+from benchmarks.tasks import EVAL_EPISODES, REPO_ROOT, TASKS
+
+# rl-baselines3-zoo, hyperparams/dqn.yml at commit ce95481b041fe5314c1b2f1a53940d169b9253fc
+# (https://github.com/DLR-RM/rl-baselines3-zoo/blob/ce95481b041fe5314c1b2f1a53940d169b9253fc/
+# hyperparams/dqn.yml; the same values as hyperparams/python/dqn.py for the seals variants).
+# CartPole-v1 is marked "Almost Tuned" there, MountainCar-v0 "Tuned".
+ZOO_HYPERPARAMS: dict[str, dict[str, Any]] = {
+    "CartPole-v1": {
+        "n_timesteps": 50_000,
+        "policy": "MlpPolicy",
+        "learning_rate": 2.3e-3,
+        "batch_size": 64,
+        "buffer_size": 100_000,
+        "learning_starts": 1000,
+        "gamma": 0.99,
+        "target_update_interval": 10,
+        "train_freq": 256,
+        "gradient_steps": 128,
+        "exploration_fraction": 0.16,
+        "exploration_final_eps": 0.04,
+        "policy_kwargs": {"net_arch": [256, 256]},
+    },
+    "MountainCar-v0": {
+        "n_timesteps": 120_000,
+        "policy": "MlpPolicy",
+        "learning_rate": 4e-3,
+        "batch_size": 128,
+        "buffer_size": 10_000,
+        "learning_starts": 1000,
+        "gamma": 0.98,
+        "target_update_interval": 600,
+        "train_freq": 16,
+        "gradient_steps": 8,
+        "exploration_fraction": 0.2,
+        "exploration_final_eps": 0.07,
+        "policy_kwargs": {"net_arch": [256, 256]},
+    },
+}
+
+# For the test only: enough to exercise every code path, far too little to learn anything.
+TINY_OVERRIDES: dict[str, Any] = {"n_timesteps": 512, "learning_starts": 100}
+TINY_EVAL_EPISODES = 5
+
+
+def hyperparameters(env_id: str, tiny: bool = False) -> dict[str, Any]:
+    """The zoo's hyperparameters for `env_id`, shrunk to a tiny budget when `tiny`."""
+    params = dict(ZOO_HYPERPARAMS[env_id])
+    if tiny:
+        params.update(TINY_OVERRIDES)
+    return params
+
+
+def evaluate_greedy(model: Any, env_id: str, seed: int, n_episodes: int) -> np.ndarray:
+    """Undiscounted returns of `model`'s greedy policy; episode i is reset with ``seed + i``."""
+    env = gym.make(env_id)
+    returns = np.zeros(n_episodes)
+    try:
+        for episode in range(n_episodes):
+            obs, _ = env.reset(seed=seed + episode)
+            done = False
+            while not done:
+                action, _ = model.predict(obs, deterministic=True)
+                obs, reward, terminated, truncated, _ = env.step(int(action))
+                returns[episode] += float(reward)
+                done = terminated or truncated
+    finally:
+        env.close()
+    return returns
+
+
+def train_and_evaluate(task_name: str, seed: int, tiny: bool = False) -> dict[str, Any]:
+    """Train SB3's DQN on the task with the zoo's hyperparameters, then evaluate it greedily.
+
+    Returns the same keys as benchmarks.course.run_course, plus the hyperparameters used.
+    """
+    import torch
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.monitor import Monitor
+
+    torch.set_num_threads(1)  # like the notebooks
+    env_id = TASKS[task_name].env_id
+    params = hyperparameters(env_id, tiny)
+    kwargs = {k: v for k, v in params.items() if k not in ("n_timesteps", "policy")}
+    start = time.perf_counter()
+    env = Monitor(gym.make(env_id))
+    model = DQN(params["policy"], env, seed=seed, device="cpu", verbose=0, **kwargs)
+    learn_start = time.perf_counter()
+    model.learn(total_timesteps=int(params["n_timesteps"]))
+    training_seconds = time.perf_counter() - learn_start
+    episodes = TINY_EVAL_EPISODES if tiny else EVAL_EPISODES
+    eval_returns = evaluate_greedy(model, env_id, seed, episodes)
+    curve_steps = np.cumsum(env.get_episode_lengths()).astype(int).tolist()
+    curve_returns = [float(r) for r in env.get_episode_rewards()]
+    env.close()
+    return {
+        "eval_returns": eval_returns.tolist(),
+        "training_seconds": training_seconds,
+        "total_steps": int(model.num_timesteps),
+        "curve": {"steps": curve_steps, "returns": curve_returns},
+        "torch_threads": torch.get_num_threads(),
+        "peak_rss_kib": peak_rss_kib(),
+        "wall_seconds": time.perf_counter() - start,
+        "hyperparameters": params,
+    }
+
+
+def run_reference(
+    task_name: str, seed: int, tiny: bool = False, timeout: float | None = None
+) -> dict[str, Any]:
+    """`train_and_evaluate` in a fresh Python process (headless, one thread); its result."""
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp) / "result.json"
+        command = [sys.executable, "-m", "benchmarks.reference", task_name, str(seed)]
+        command += ["--output", str(output)] + (["--tiny"] if tiny else [])
+        completed = subprocess.run(
+            command, cwd=REPO_ROOT, env=bench_env(), timeout=timeout, capture_output=True, text=True
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"reference run failed ({completed.returncode}): {completed.stderr[-2000:]}"
+            )
+        return json.loads(output.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI of one reference run: train, evaluate, write the result as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("task", choices=sorted(TASKS))
+    parser.add_argument("seed", type=int)
+    parser.add_argument("--tiny", action="store_true", help="tiny budget, for the test only")
+    parser.add_argument("--output", type=Path, help="JSON file to write (default: stdout)")
+    args = parser.parse_args(argv)
+    text = json.dumps(train_and_evaluate(args.task, args.seed, args.tiny))
+    if args.output is None:
+        print(text)
+    else:
+        args.output.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""`make bench`: the course's agents against Stable-Baselines3, the replay memory, the whole course.
+
+Runs, for each seed and task, the course's solution notebook and then the reference
+(course, reference, course, reference, ...), then the replay-memory micro-benchmark, then every
+solution notebook once; writes results.json, RESULTS.md and learning_curves.png.
+
+    python -m benchmarks.run                      # 5 seeds, both tasks: hours
+    python -m benchmarks.run --seeds 2 --tasks cartpole
+    python -m benchmarks.report                   # rebuild RESULTS.md from results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import inspect
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.course import BENCH_ENV, run_course, run_whole_course, short_error
+from benchmarks.report import write_report
+from benchmarks.tasks import SOLUTIONS_DIR, TASKS
+
+BENCH_DIR = Path(__file__).resolve().parent
+VERSIONED = ["torch", "gymnasium", "stable-baselines3", "numpy", "nbclient"]
+PARTS = ("training", "replay", "whole-course")
+# The replay micro-benchmark's sizes (the contract of benchmarks.replay_memory.run).
+REPLAY_ARGS = {"n_stored": 100_000, "batch_size": 64}
+TINY_REPLAY_ARGS = {"n_stored": 2_000, "batch_size": 64, "repeats": 1}
+TINY_REPLAY_CALLS = 20  # passed as `calls` when run() takes it
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line (see --help)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--seeds", type=int, default=5, help="number of seeds")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds are first..first+N-1")
+    parser.add_argument(
+        "--tasks",
+        type=task_list,
+        default=",".join(TASKS),
+        help="comma-separated: " + ",".join(TASKS),
+    )
+    parser.add_argument(
+        "--parts",
+        type=parts_list,
+        default=",".join(PARTS),
+        help="comma-separated subset of: " + ",".join(PARTS),
+    )
+    parser.add_argument(
+        "--no-reference", action="store_true", help="course notebooks only (no SB3 needed)"
+    )
+    parser.add_argument(
+        "--notebook",
+        action="append",
+        default=[],
+        metavar="TASK=PATH",
+        help="run this notebook for TASK instead of the solution notebook",
+    )
+    parser.add_argument(
+        "--solutions-dir", type=Path, default=SOLUTIONS_DIR, help="notebooks of the whole course"
+    )
+    parser.add_argument("--out-dir", type=Path, default=BENCH_DIR, help="where results go")
+    parser.add_argument(
+        "--timeout", type=float, default=7200.0, help="seconds per notebook cell / reference run"
+    )
+    parser.add_argument("--replay-repeats", type=int, help="repeats of the replay benchmark")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # the test's
+    return parser.parse_args(argv)
+
+
+def task_list(text: str) -> list[str]:
+    """Parse --tasks."""
+    tasks = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown or not tasks:
+        raise argparse.ArgumentTypeError(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
+    return tasks
+
+
+def parts_list(text: str) -> list[str]:
+    """Parse --parts."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown part(s) {unknown}; choose from {list(PARTS)}")
+    return parts
+
+
+def notebook_overrides(items: list[str]) -> dict[str, Path]:
+    """Parse the --notebook TASK=PATH options."""
+    overrides = {}
+    for item in items:
+        task, sep, path = item.partition("=")
+        if not sep or task not in TASKS:
+            raise SystemExit(f"--notebook expects TASK=PATH with TASK in {list(TASKS)}: {item!r}")
+        overrides[task] = Path(path).resolve()
+    return overrides
+
+
+# ---------------------------------------------------------------- machine
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (or what platform knows)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_gib() -> float:
+    """Total memory from /proc/meminfo, in GiB (NaN where unknown)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return float("nan")
+
+
+def version(package: str) -> str | None:
+    """The installed version of `package`, None when it is not installed."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    """What the results depend on: CPU, cores, memory, threads."""
+    return {
+        "cpu_model": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "memory_gib": memory_gib(),
+        "platform": platform.platform(),
+        "env": dict(BENCH_ENV),
+    }
+
+
+def versions() -> dict[str, str | None]:
+    """Python and the packages the measurements depend on."""
+    return {"python": platform.python_version()} | {p: version(p) for p in VERSIONED}
+
+
+# ---------------------------------------------------------------- the parts
+
+
+def run_one(agent: str, task: str, seed: int, args: argparse.Namespace, notebooks: dict) -> dict:
+    """One training run of `agent` ("course" or "reference"); errors are recorded, not raised."""
+    run: dict[str, Any] = {"task": task, "seed": seed, "agent": agent}
+    try:
+        if agent == "course":
+            saved = args.out_dir / "runs" / f"{task}-seed{seed}.ipynb"
+            run |= run_course(notebooks[task], seed, args.timeout, save_to=saved)
+        else:
+            from benchmarks.reference import run_reference
+
+            run |= run_reference(task, seed, tiny=args.tiny, timeout=args.timeout)
+    except Exception as error:  # one failed run must not lose hours of others
+        run["error"] = short_error(error)
+    return run
+
+
+def describe(run: dict[str, Any]) -> str:
+    """One progress line."""
+    head = f"[{run['order']:>2}] {run['task']} seed {run['seed']} {run['agent']:<9}"
+    if run.get("error"):
+        return f"{head} FAILED: {run['error'].splitlines()[-1][:200]}"
+    mean = sum(run["eval_returns"]) / len(run["eval_returns"])
+    return (
+        f"{head} {run['training_seconds']:8.1f} s  {run['total_steps']:>7} steps  "
+        f"return {mean:8.1f}  peak {run['peak_rss_kib'] / 1024:6.0f} MiB"
+    )
+
+
+def run_training(args: argparse.Namespace, results: dict[str, Any], save) -> None:
+    """Course and reference runs, interleaved seed by seed and task by task."""
+    notebooks = {t: TASKS[t].notebook_path for t in args.tasks} | notebook_overrides(args.notebook)
+    agents = ["course"] if args.no_reference else ["course", "reference"]
+    for seed in results["meta"]["seeds"]:
+        for task in args.tasks:
+            for agent in agents:
+                run = run_one(agent, task, seed, args, notebooks)
+                run["order"] = len(results["runs"])
+                results["runs"].append(run)
+                print(describe(run), flush=True)
+                save()
+
+
+def run_replay(args: argparse.Namespace) -> dict[str, Any]:
+    """benchmarks.replay_memory.run on one torch thread; its error when it cannot run."""
+    kwargs: dict[str, Any] = dict(TINY_REPLAY_ARGS if args.tiny else REPLAY_ARGS)
+    if args.replay_repeats is not None:
+        kwargs["repeats"] = args.replay_repeats
+    try:
+        import torch
+
+        from benchmarks import replay_memory
+
+        if args.tiny and "calls" in inspect.signature(replay_memory.run).parameters:
+            kwargs["calls"] = TINY_REPLAY_CALLS
+        torch.set_num_threads(1)
+        return {"arguments": kwargs, **replay_memory.run(**kwargs)}
+    except Exception as error:
+        return {"error": short_error(error, limit=500)}
+
+
+def jsonable(value: Any) -> Any:
+    """numpy and torch scalars as Python numbers, anything else as text (for json.dumps)."""
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def save_results(results: dict[str, Any], path: Path) -> None:
+    """Write results.json atomically."""
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1, default=jsonable) + "\n")
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when every run succeeded."""
+    args = parse_args(argv)
+    os.environ.update(BENCH_ENV)
+    if "training" in args.parts and not args.no_reference and version("stable-baselines3") is None:
+        raise SystemExit("Stable-Baselines3 is not installed: run `make bench`, or --no-reference.")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "meta": {
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "argv": list(sys.argv[1:] if argv is None else argv),
+            "tiny": args.tiny,
+            "seeds": list(range(args.first_seed, args.first_seed + args.seeds)),
+            "tasks": args.tasks,
+            "machine": machine_info(),
+            "versions": versions(),
+        },
+        "runs": [],
+    }
+    path = args.out_dir / "results.json"
+    start = time.perf_counter()
+    if "training" in args.parts:
+        run_training(args, results, lambda: save_results(results, path))
+    if "replay" in args.parts:
+        print("[replay] micro-benchmark", flush=True)
+        results["replay_memory"] = run_replay(args)
+    if "whole-course" in args.parts:
+        results["whole_course"] = run_whole_course(
+            args.solutions_dir, args.timeout, save_dir=args.out_dir / "runs" / "course"
+        )
+    results["meta"]["benchmark_seconds"] = time.perf_counter() - start
+    save_results(results, path)
+    print(f"wrote {path} and {write_report(results, args.out_dir)}")
+    failed = [r for r in results["runs"] if r.get("error")]
+    failed += [r for r in results.get("whole_course", {}).get("notebooks", []) if "error" in r]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The benchmarked tasks: which notebook trains which environment, and what "solved" means."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
+
+# Greedy evaluation protocol shared by the course and the reference: episode i is reset with
+# seed + i (as course_utils.evaluation does), for this many episodes.
+EVAL_EPISODES = 100
+
+
+@dataclass(frozen=True)
+class Task:
+    """One environment, the course notebook that solves it, and its success criteria."""
+
+    name: str
+    env_id: str
+    notebook: str
+    solved_threshold: float
+    # The course's own target, stricter in what it asks of each episode (None: same as solved).
+    flag_fraction: float | None = None
+    course_mean_threshold: float | None = None
+
+    @property
+    def notebook_path(self) -> Path:
+        """The solution notebook executed for this task."""
+        return SOLUTIONS_DIR / self.notebook
+
+    def solved(self, returns: Sequence[float]) -> bool:
+        """Gymnasium's criterion: the mean greedy return reaches the reward threshold."""
+        return bool(len(returns)) and float(np.mean(returns)) >= self.solved_threshold
+
+    def course_target(self, returns: Sequence[float]) -> bool | None:
+        """The course's target for this task, or None where it has none beyond `solved`."""
+        if self.flag_fraction is None or self.course_mean_threshold is None:
+            return None
+        returns = np.asarray(returns, dtype=float)
+        if returns.size == 0:
+            return False
+        # MountainCar gives -1 per step and truncates at 200: a return above -200 reached the flag.
+        reached = float(np.mean(returns > -200.0))
+        return reached >= self.flag_fraction and float(returns.mean()) >= self.course_mean_threshold
+
+
+TASKS: dict[str, Task] = {
+    "cartpole": Task(
+        name="cartpole",
+        env_id="CartPole-v1",
+        notebook="04_deep_q_learning_cartpole.ipynb",
+        solved_threshold=475.0,
+    ),
+    "mountaincar": Task(
+        name="mountaincar",
+        env_id="MountainCar-v0",
+        notebook="03_deep_sarsa_mountaincar.ipynb",
+        solved_threshold=-110.0,
+        flag_fraction=0.95,
+        course_mean_threshold=-120.0,
+    ),
+}
