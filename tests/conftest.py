@@ -1,0 +1,16 @@
+"""Test settings shared by every test: headless plotting and rendering, the repository on the path."""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame renders without a screen
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # figures are drawn, never shown
+
+# `benchmarks` is a folder of the repository, not an installed package.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))

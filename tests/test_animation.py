@@ -1,0 +1,65 @@
+"""show_episode: a small, self-contained HTML animation, rendered without a screen."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from IPython.display import HTML
+
+from course_utils import show_episode
+
+MAX_BYTES = 1_000_000  # the HTML is committed inside notebooks
+
+
+def balance(state: torch.Tensor) -> torch.Tensor:
+    return (state[0, 2] + 0.5 * state[0, 3] > 0).long().view(1, 1)
+
+
+@pytest.mark.parametrize(
+    ("env_id", "policy"),
+    [("CartPole-v1", None), ("CartPole-v1", balance), ("MountainCar-v0", None)],
+    ids=["cart-pole-random", "cart-pole-balancing", "mountain-car-random"],
+)
+def test_show_episode_returns_small_html(env_id, policy):
+    rc, figures = dict(matplotlib.rcParams), plt.get_fignums()
+    html = show_episode(env_id, policy, seed=0, max_frames=40)
+    assert isinstance(html, HTML)
+    assert "<script" in html.data
+    assert len(html.data.encode()) < MAX_BYTES
+    assert 2 <= html.data.count("data:image/png;base64") <= 40
+    assert dict(matplotlib.rcParams) == rc and plt.get_fignums() == figures  # closed, no style
+
+
+def test_long_episodes_are_subsampled_to_max_frames():
+    html = show_episode("MountainCar-v0", seed=0, max_frames=7)  # 200 steps
+    assert 4 <= html.data.count("data:image/png;base64") <= 7
+
+
+def test_same_seed_same_animation():
+    def animation(seed):  # without the random id to_jshtml gives its elements
+        return re.sub(
+            r"[0-9a-f]{32}", "", show_episode("CartPole-v1", seed=seed, max_frames=5).data
+        )
+
+    assert animation(3) == animation(3)
+    assert animation(3) != animation(4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"env_id": 1}, TypeError, r"`env_id` to be a gymnasium id"),
+        ({"policy": "greedy"}, TypeError, r"`policy` to be callable"),
+        ({"max_frames": 0}, ValueError, r"`max_frames` to be a positive int, got 0"),
+        ({"fps": 2.5}, ValueError, r"`fps` to be a positive int, got 2.5"),
+        ({"seed": -1}, ValueError, r"`seed` to be a non-negative int, got -1"),
+    ],
+    ids=["env-id", "policy", "max-frames", "fps", "seed"],
+)
+def test_show_episode_rejects_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        show_episode(**{"env_id": "CartPole-v1", **kwargs})

@@ -1,0 +1,254 @@
+"""TorchEnv: tensors with a batch dimension, terminated and truncated kept apart."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.utils.env_checker import check_env
+
+from course_utils import TorchEnv
+
+ENV_IDS = ["CartPole-v1", "MountainCar-v0", "Acrobot-v1"]
+STATE_DIMS = {"CartPole-v1": 4, "MountainCar-v0": 2, "Acrobot-v1": 6}
+
+
+class DummyEnv(gym.Env):
+    """A toy environment with the spaces a test asks for (after SB3's DummyEnv)."""
+
+    def __init__(self, observation_space: gym.Space, action_space: gym.Space) -> None:
+        self.observation_space, self.action_space = observation_space, action_space
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return self.observation_space.sample(), {}
+
+    def step(self, action):
+        return self.observation_space.sample(), 0.0, False, False, {}
+
+
+@pytest.mark.filterwarnings("ignore:.*infinity:UserWarning")  # CartPole's unbounded velocities
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_gymnasium_env_checker_accepts_the_course_environments(env_id):
+    check_env(gym.make(env_id).unwrapped, skip_render_check=True)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_reset_and_step_return_batched_tensors(env_id):
+    env = TorchEnv(gym.make(env_id))
+    state, info = env.reset(seed=0)
+    assert isinstance(info, dict)
+    assert state.shape == (1, STATE_DIMS[env_id]) and state.dtype == torch.float32
+    next_state, reward, terminated, truncated, info = env.step(torch.tensor([[0]]))
+    assert next_state.shape == (1, STATE_DIMS[env_id]) and next_state.dtype == torch.float32
+    assert reward.shape == (1, 1) and reward.dtype == torch.float32
+    assert terminated.shape == truncated.shape == (1, 1)
+    assert terminated.dtype == truncated.dtype == torch.bool
+    assert isinstance(info, dict)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_wrapper_matches_the_raw_environment(env_id):
+    raw, env = gym.make(env_id), TorchEnv(gym.make(env_id))
+    raw_state, _ = raw.reset(seed=3)
+    state, _ = env.reset(seed=3)
+    np.testing.assert_array_equal(state.numpy()[0], raw_state)
+    for action in [0, 1, 1, 0, 1]:
+        raw_state, raw_reward, raw_terminated, raw_truncated, _ = raw.step(action)
+        state, reward, terminated, truncated, _ = env.step(torch.tensor([[action]]))
+        np.testing.assert_array_equal(state.numpy()[0], raw_state)
+        assert (reward.item(), terminated.item(), truncated.item()) == (
+            raw_reward,
+            raw_terminated,
+            raw_truncated,
+        )
+
+
+def test_mountain_car_is_truncated_at_200_steps_not_terminated():
+    env = TorchEnv(gym.make("MountainCar-v0"))
+    env.reset(seed=0)
+    for step in range(1, 201):
+        _, reward, terminated, truncated, _ = env.step(1)  # never push: never reaches the goal
+        assert reward.item() == -1.0
+        assert not terminated.item()
+        assert truncated.item() == (step == 200)
+
+
+def test_cart_pole_falling_is_terminated_not_truncated():
+    env = TorchEnv(gym.make("CartPole-v1"))
+    env.reset(seed=0)
+    for _ in range(500):
+        _, _, terminated, truncated, _ = env.step(1)  # always push right: the pole falls
+        if terminated.item() or truncated.item():
+            break
+    assert terminated.item() and not truncated.item()
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        torch.tensor([[1]]),
+        torch.tensor(1),
+        torch.tensor([1]),
+        torch.tensor([[1]], dtype=torch.int32),
+        1,
+        np.int64(1),
+    ],
+    ids=["(1,1)-tensor", "0-d-tensor", "(1,)-tensor", "int32-tensor", "int", "numpy-int"],
+)
+def test_step_accepts_one_integer_action_in_any_form(action):
+    env = TorchEnv(gym.make("CartPole-v1"))
+    env.reset(seed=0)
+    reference = TorchEnv(gym.make("CartPole-v1"))
+    reference.reset(seed=0)
+    assert torch.equal(env.step(action)[0], reference.step(1)[0])
+
+
+def test_same_seed_same_trajectory():
+    def trajectory(seed):
+        env = TorchEnv(gym.make("Acrobot-v1"))
+        states = [env.reset(seed=seed)[0]]
+        states += [env.step(step % 3)[0] for step in range(20)]
+        return torch.cat(states)
+
+    assert torch.equal(trajectory(7), trajectory(7))
+    assert not torch.equal(trajectory(7), trajectory(8))
+
+
+def test_returned_tensors_are_not_shared_between_steps():
+    env = TorchEnv(gym.make("CartPole-v1"))
+    env.reset(seed=0)
+    _, reward, terminated, _, _ = env.step(0)
+    terminated |= True  # a careless in-place update must not leak into later steps
+    reward += 10
+    _, reward, terminated, _, _ = env.step(0)
+    assert reward.item() == 1.0 and not terminated.item()
+
+
+def test_render_and_spaces_pass_through():
+    env = TorchEnv(gym.make("CartPole-v1", render_mode="rgb_array"))
+    env.reset(seed=0)
+    assert env.render().shape == (400, 600, 3)
+    assert env.action_space.n == 2 and env.observation_space.shape == (4,)
+    env.close()
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "error", "message"),
+    [
+        (2, ValueError, r"`action` in Discrete\(2\) .* got 2"),
+        (torch.tensor([[-1]]), ValueError, r"`action` in Discrete\(2\) .* got -1"),
+        (
+            torch.tensor([[0, 1]]),
+            ValueError,
+            r"`action` to hold one action, shaped \(1, 1\), got .* \(1, 2\)",
+        ),
+        (
+            torch.tensor([[1.0]]),
+            TypeError,
+            r"`action` to be an integer tensor .* got torch.float32",
+        ),
+        (torch.tensor([[True]]), TypeError, r"`action` to be an integer tensor .* got torch.bool"),
+        (True, TypeError, r"`action` to be a \(1, 1\) int64 tensor or an int, got True"),
+        (1.0, TypeError, r"`action` to be a \(1, 1\) int64 tensor or an int, got 1.0"),
+        ("left", TypeError, r"`action` to be a \(1, 1\) int64 tensor or an int, got 'left'"),
+    ],
+    ids=[
+        "too-large",
+        "negative",
+        "two-actions",
+        "float",
+        "bool-tensor",
+        "bool",
+        "float-number",
+        "str",
+    ],
+)
+def test_step_rejects_bad_actions(action, error, message):
+    env = TorchEnv(gym.make("CartPole-v1"))
+    env.reset(seed=0)
+    with pytest.raises(error, match=message):
+        env.step(action)
+
+
+@pytest.mark.parametrize(
+    ("env", "error", "message"),
+    [
+        (
+            "CartPole-v1",
+            TypeError,
+            r"`env` to be a gymnasium.Env \(not yet a TorchEnv\), got 'CartPole-v1'",
+        ),
+        (
+            TorchEnv(gym.make("CartPole-v1")),
+            TypeError,
+            r"`env` to be a gymnasium.Env \(not yet a TorchEnv\)",
+        ),
+        (
+            DummyEnv(gym.spaces.Discrete(16), gym.spaces.Discrete(4)),
+            TypeError,
+            r"`env.observation_space` to be a gymnasium.spaces.Box, got Discrete\(16\)",
+        ),
+        (
+            DummyEnv(gym.spaces.Box(0, 1, (2, 3)), gym.spaces.Discrete(4)),
+            ValueError,
+            r"`env.observation_space` to be 1-D .* got shape \(2, 3\)",
+        ),
+        (
+            DummyEnv(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Box(-2, 2, (1,))),
+            TypeError,
+            r"`env.action_space` to be a gymnasium.spaces.Discrete, got Box",
+        ),
+    ],
+    ids=[
+        "a-name",
+        "already-wrapped",
+        "discrete-observations",
+        "image-observations",
+        "continuous-actions",
+    ],
+)
+def test_wrapper_rejects_environments_it_cannot_handle(env, error, message):
+    with pytest.raises(error, match=message):
+        TorchEnv(env)
+
+
+def test_device_must_name_a_device():
+    with pytest.raises(ValueError, match="`device`"):
+        TorchEnv(gym.make("CartPole-v1"), device="no-such-device")
+
+
+def test_discrete_space_with_a_start_is_respected():
+    env = TorchEnv(DummyEnv(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(3, start=-1)))
+    env.reset(seed=0)
+    env.step(-1)
+    with pytest.raises(ValueError, match=r"an int from -1 to 1\), got 2"):
+        env.step(2)
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        "meta",  # shapes and dtypes without data, on any machine
+        pytest.param(
+            "cuda",
+            marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU"),
+        ),
+    ],
+)
+def test_tensors_are_returned_on_the_requested_device(device):
+    env = TorchEnv(gym.make("CartPole-v1"), device=device)
+    state, _ = env.reset(seed=0)
+    next_state, reward, terminated, truncated, _ = env.step(1)
+    for tensor, dtype in [
+        (state, torch.float32),
+        (next_state, torch.float32),
+        (reward, torch.float32),
+        (terminated, torch.bool),
+        (truncated, torch.bool),
+    ]:
+        assert tensor.device.type == device and tensor.dtype == dtype

@@ -1,0 +1,193 @@
+"""Plots return figures, label their axes, and leave global style alone."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+
+from course_utils import TorchEnv, plot_cost_to_go, plot_max_q, plot_stats
+from course_utils.plotting import _state_grid
+
+
+class ConstantQ(nn.Module):
+    """q(s, ·) = `values` for every state s; remembers the batch it was called with."""
+
+    def __init__(self, values: list[float]) -> None:
+        super().__init__()
+        self.values = nn.Parameter(torch.tensor(values))
+        self.seen: torch.Tensor | None = None
+
+    def forward(self, state: torch.Tensor) -> torch.Tensor:
+        self.seen = state
+        return self.values.expand(len(state), -1)
+
+
+class PositionQ(nn.Module):
+    """Prefers action 2 (push right) where position > -0.5, action 0 elsewhere."""
+
+    def forward(self, state: torch.Tensor) -> torch.Tensor:
+        right = (state[:, :1] > -0.5).float()
+        return torch.cat([1 - right, torch.zeros_like(right), right], dim=1)
+
+
+@pytest.fixture
+def mountain_car():
+    return TorchEnv(gym.make("MountainCar-v0"))
+
+
+@pytest.fixture(autouse=True)
+def style_unchanged():
+    """Every test here checks that no rcParams changed and that pyplot keeps no figure."""
+    before, figures = dict(matplotlib.rcParams), plt.get_fignums()
+    yield
+    assert dict(matplotlib.rcParams) == before
+    assert plt.get_fignums() == figures
+
+
+@pytest.mark.parametrize("window", [1, 3, 10, 1000])
+def test_plot_stats_draws_one_panel_per_statistic(window):
+    stats = {"Returns": [float(i % 7) for i in range(50)], "MSE Loss": list(np.linspace(1, 0, 200))}
+    fig = plot_stats(stats, window=window)
+    assert isinstance(fig, Figure)
+    assert [ax.get_title() for ax in fig.axes] == ["Returns", "MSE Loss"]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["Returns", "MSE Loss"]
+    assert [ax.get_xlabel() for ax in fig.axes] == ["Episode", "Update"]
+    returns_lines = fig.axes[0].get_lines()
+    assert len(returns_lines) == (1 if window == 1 else 2)  # raw, then the moving average
+    assert returns_lines[0].get_alpha() < 1
+    if window > 1:
+        width = min(window, 50)
+        assert len(returns_lines[1].get_xdata()) == 50 - width + 1
+        assert returns_lines[1].get_ydata()[0] == pytest.approx(np.mean(stats["Returns"][:width]))
+
+
+def test_plot_stats_accepts_custom_labels_arrays_and_empty_lists():
+    fig = plot_stats({"Steps": np.arange(5.0), "Epsilon": []}, xlabels={"Steps": "Episode"})
+    assert [ax.get_xlabel() for ax in fig.axes] == ["Episode", "Update"]
+
+
+@pytest.mark.parametrize(
+    ("stats", "window", "error", "message"),
+    [
+        ({}, 10, ValueError, r"`stats` to be a non-empty dict"),
+        ([1.0, 2.0], 10, ValueError, r"`stats` to be a non-empty dict"),
+        ({"Returns": [1.0]}, 0, ValueError, r"`window` to be a positive int, got 0"),
+        ({"Returns": [1.0]}, 2.5, ValueError, r"`window` to be a positive int, got 2.5"),
+        (
+            {"Loss": [torch.tensor(1.0, requires_grad=True)]},
+            10,
+            TypeError,
+            r"append `loss.item\(\)`",
+        ),
+        (
+            {"Returns": 3.0},
+            10,
+            TypeError,
+            r"`stats\['Returns'\]` to be a list of floats, got float",
+        ),
+        ({"Returns": ["high"]}, 10, TypeError, r"`stats\['Returns'\]` to be a list of floats"),
+    ],
+    ids=["empty", "a-list", "window-0", "float-window", "loss-tensors", "a-number", "strings"],
+)
+def test_plot_stats_rejects_bad_input(stats, window, error, message):
+    with pytest.raises(error, match=message):
+        plot_stats(stats, window=window)
+
+
+def test_cost_to_go_is_minus_max_q_over_the_observation_space(mountain_car):
+    X, Y, q_values = _state_grid(ConstantQ([1.0, 5.0, 2.0]), mountain_car, resolution=7)
+    assert X.shape == Y.shape == (7, 7) and q_values.shape == (7, 7, 3)
+    space = mountain_car.observation_space
+    assert (X.min(), X.max()) == pytest.approx((space.low[0], space.high[0]))
+    assert (Y.min(), Y.max()) == pytest.approx((space.low[1], space.high[1]))
+    fig = plot_cost_to_go(ConstantQ([1.0, 5.0, 2.0]), mountain_car, resolution=7)
+    (ax,) = fig.axes
+    assert ax.name == "3d"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Position", "Velocity")
+    assert "max" in ax.get_zlabel()
+    assert np.allclose(q_values.max(axis=-1), 5.0)
+    assert len(ax.collections) == 1  # the surface
+    low, high = ax.get_zlim()
+    assert low <= -5.0 <= high
+
+
+def test_grid_is_evaluated_without_gradients_as_float32(mountain_car):
+    q_network = ConstantQ([0.0, 0.0, 0.0])
+    plot_max_q(q_network, mountain_car, ["Left", "None", "Right"], resolution=5)
+    assert q_network.seen.shape == (25, 2) and q_network.seen.dtype == torch.float32
+    assert not q_network.seen.requires_grad
+
+
+def test_greedy_action_map_names_the_actions(mountain_car):
+    fig = plot_max_q(PositionQ(), mountain_car, ["Left", "None", "Right"], resolution=20)
+    (ax,) = fig.axes
+    legend = ax.get_legend()
+    assert [text.get_text() for text in legend.get_texts()] == ["Left", "None", "Right"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Position", "Velocity")
+    greedy = ax.get_images()[0].get_array()
+    assert set(np.unique(greedy)) == {0, 2}
+    assert greedy[0, 0] == 0 and greedy[0, -1] == 2  # left edge pushes left, right edge right
+
+
+def test_other_two_dimensional_spaces_get_generic_labels():
+    class Plane(gym.Env):
+        observation_space = gym.spaces.Box(-1.0, 1.0, (2,))
+        action_space = gym.spaces.Discrete(2)
+
+    fig = plot_cost_to_go(nn.Linear(2, 2), Plane(), resolution=4)
+    assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("state[0]", "state[1]")
+
+
+@pytest.mark.parametrize("plot", ["cost_to_go", "max_q"])
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            {"env": TorchEnv(gym.make("CartPole-v1"))},
+            ValueError,
+            r"`env.observation_space` to be 2-D .* \(4,\)",
+        ),
+        (
+            {"env": "MountainCar-v0"},
+            TypeError,
+            r"`env` to be a gymnasium.Env with a Box observation",
+        ),
+        ({"q_network": lambda state: state}, TypeError, r"`q_network` to be a torch.nn.Module"),
+        ({"q_network": nn.Flatten(0)}, ValueError, r"`q_network` to map a \(B, 2\) batch"),
+        ({"resolution": 1}, ValueError, r"`resolution` to be an int >= 2, got 1"),
+    ],
+    ids=["cart-pole", "env-name", "function", "wrong-output", "resolution"],
+)
+def test_state_space_plots_reject_bad_input(plot, arguments, error, message):
+    arguments = {
+        "q_network": nn.Linear(2, 3),
+        "env": gym.make("MountainCar-v0"),
+        "resolution": 5,
+        **arguments,
+    }
+    with pytest.raises(error, match=message):
+        if plot == "cost_to_go":
+            plot_cost_to_go(**arguments)
+        else:
+            plot_max_q(action_labels=["Left", "None", "Right"], **arguments)
+
+
+def test_unbounded_spaces_are_rejected():
+    class Unbounded(gym.Env):
+        observation_space = gym.spaces.Box(-np.inf, np.inf, (2,))
+        action_space = gym.spaces.Discrete(2)
+
+    with pytest.raises(ValueError, match=r"`env.observation_space` to have finite bounds"):
+        plot_cost_to_go(nn.Linear(2, 2), Unbounded())
+
+
+@pytest.mark.parametrize("labels", [["Left", "Right"], "LNR", ["Left", "None", "Right", "Up"]])
+def test_max_q_needs_one_label_per_action(mountain_car, labels):
+    with pytest.raises(ValueError, match=r"`action_labels` to name each of the 3 actions"):
+        plot_max_q(nn.Linear(2, 3), mountain_car, labels, resolution=4)

@@ -1,0 +1,294 @@
+"""ReplayMemory: a ring buffer of preallocated tensors, checked against a list model."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.replay_memory import SlidesReplayMemory, cartpole_like_transition
+from course_utils import ReplayMemory
+
+
+def transition(value: float = 0.0, *, extra: bool = False) -> list[torch.Tensor]:
+    """A CartPole-like transition whose state holds `value` (SARSA's next action if `extra`)."""
+    fields = [
+        torch.full((1, 4), float(value)),
+        torch.tensor([[int(value) % 2]]),
+        torch.tensor([[1.0]]),
+        torch.tensor([[False]]),
+        torch.full((1, 4), float(value) + 1),
+    ]
+    return fields + [torch.tensor([[0]])] if extra else fields
+
+
+def oldest_first(memory: ReplayMemory) -> list[float]:
+    """The stored states' values, from the oldest transition to the newest."""
+    if memory.storage is None:
+        return []
+    states = memory.storage[0][: len(memory), 0]
+    if memory.full:
+        states = torch.cat([states[memory.position :], states[: memory.position]])
+    return states.tolist()
+
+
+@pytest.mark.parametrize("extra", [False, True], ids=["dqn", "sarsa"])
+def test_sample_returns_one_batch_per_field_with_dtypes_kept(extra):
+    memory = ReplayMemory(capacity=100)
+    for i in range(10):
+        memory.insert(transition(i, extra=extra))
+    batch = memory.sample(8)
+    assert isinstance(batch, tuple) and len(batch) == (6 if extra else 5)
+    state_b, action_b, reward_b, terminated_b, next_state_b = batch[:5]
+    assert state_b.shape == next_state_b.shape == (8, 4)
+    assert action_b.shape == reward_b.shape == terminated_b.shape == (8, 1)
+    assert (state_b.dtype, action_b.dtype, reward_b.dtype, terminated_b.dtype) == (
+        torch.float32,
+        torch.int64,
+        torch.float32,
+        torch.bool,
+    )
+    assert torch.equal(next_state_b, state_b + 1)  # fields of one transition stay together
+
+
+@pytest.mark.parametrize("batch_size", [1, 32, 64])
+def test_can_sample_needs_exactly_batch_size_transitions(batch_size):
+    memory = ReplayMemory(capacity=1000)
+    for i in range(batch_size - 1):
+        memory.insert(transition(i))
+    assert not memory.can_sample(batch_size)
+    memory.insert(transition(0))
+    assert memory.can_sample(batch_size)  # no hidden factor of 10
+    assert len(memory.sample(batch_size)[0]) == batch_size
+
+
+def test_len_grows_to_capacity_then_stays():
+    memory = ReplayMemory(capacity=3)
+    lengths = []
+    for i in range(5):
+        memory.insert(transition(i))
+        lengths.append(len(memory))
+    assert lengths == [1, 2, 3, 3, 3]
+    assert oldest_first(memory) == [2.0, 3.0, 4.0]
+
+
+def test_sample_is_reproducible_with_torch_manual_seed():
+    memory = ReplayMemory(capacity=100)
+    for i in range(100):
+        memory.insert(transition(i))
+    torch.manual_seed(0)
+    first = memory.sample(16)
+    torch.manual_seed(0)
+    second = memory.sample(16)
+    assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_sample_is_uniform_with_replacement():
+    memory = ReplayMemory(capacity=10)
+    for i in range(10):
+        memory.insert(transition(i))
+    torch.manual_seed(0)
+    counts = torch.zeros(10)
+    for _ in range(200):
+        values = memory.sample(10)[0][:, 0].long()
+        counts += torch.bincount(values, minlength=10)
+    assert counts.min() > 150 and counts.max() < 250  # 200 expected for each
+    torch.manual_seed(1)
+    assert any(len(set(memory.sample(10)[0][:, 0].tolist())) < 10 for _ in range(20))
+
+
+def test_insert_and_sample_copy_rather_than_alias():
+    memory = ReplayMemory(capacity=4)
+    state = torch.zeros(1, 4)
+    memory.insert([state, torch.tensor([[0]])])
+    state += 5  # the caller reuses its tensor
+    (state_b, _) = memory.sample(1)
+    assert state_b.sum() == 0
+    state_b += 1  # the caller edits the batch
+    assert memory.sample(1)[0].sum() == 0
+
+
+def test_storage_never_requires_grad():
+    memory = ReplayMemory(capacity=4)
+    state = torch.ones(1, 4, requires_grad=True)
+    memory.insert([state * 2, torch.tensor([[0]])])
+    assert not memory.storage[0].requires_grad
+    assert not memory.sample(1)[0].requires_grad
+
+
+def test_dtypes_numpy_lacks_are_stored_too():
+    memory = ReplayMemory(capacity=4)
+    for _ in range(3):
+        memory.insert([torch.ones(1, 2, dtype=torch.bfloat16), torch.tensor([[1]])])
+    state_b, action_b = memory.sample(3)
+    assert state_b.dtype == torch.bfloat16
+    assert torch.equal(action_b, torch.ones(3, 1, dtype=torch.int64))
+
+
+def test_repr_and_device():
+    memory = ReplayMemory(capacity=4, device=torch.device("cpu"))
+    memory.insert(transition())
+    assert repr(memory) == "ReplayMemory(capacity=4, len=1, device='cpu')"
+    assert all(buffer.device.type == "cpu" for buffer in memory.storage)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    capacity=st.integers(min_value=1, max_value=8),
+    values=st.lists(st.integers(min_value=0, max_value=1000), max_size=30),
+)
+def test_ring_buffer_keeps_what_a_list_keeps(capacity, values):
+    """Model: a list that appends and forgets its oldest items beyond `capacity`."""
+    memory, model = ReplayMemory(capacity), []
+    for value in values:
+        memory.insert(transition(value))
+        model = (model + [float(value)])[-capacity:]
+        assert len(memory) == len(model)
+        assert oldest_first(memory) == model
+        assert memory.can_sample(len(model)) and not memory.can_sample(len(model) + 1)
+    if model:
+        sampled = set(memory.sample(len(model))[0][:, 0].tolist())
+        assert sampled <= set(model)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("capacity", [0, -5, 2.5, "100", None, True])
+def test_capacity_must_be_a_positive_int(capacity):
+    with pytest.raises(ValueError, match=r"`capacity` to be a positive int, got"):
+        ReplayMemory(capacity)
+
+
+def test_device_must_name_a_device():
+    with pytest.raises(ValueError, match="`device`"):
+        ReplayMemory(10, device="no-such-device")
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 1.5, "8", None])
+@pytest.mark.parametrize("method", ["sample", "can_sample"])
+def test_batch_size_must_be_a_positive_int(method, batch_size):
+    memory = ReplayMemory(10)
+    memory.insert(transition())
+    with pytest.raises(ValueError, match="`batch_size` to be a positive int"):
+        getattr(memory, method)(batch_size)
+
+
+@pytest.mark.parametrize("stored", [0, 3])
+def test_batch_size_cannot_exceed_what_is_stored(stored):
+    memory = ReplayMemory(10)
+    for i in range(stored):
+        memory.insert(transition(i))
+    with pytest.raises(ValueError, match=rf"`batch_size` to be at most the {stored} .* got 4"):
+        memory.sample(4)
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        (transition()[:4], ValueError, r"`transition` to have 5 fields .* got 4"),
+        (transition(extra=True), ValueError, r"`transition` to have 5 fields .* got 6"),
+        (
+            [torch.zeros(1, 3)] + transition()[1:],
+            ValueError,
+            r"`transition\[0\]` to have shape \(1, 4\) .* got \(1, 3\)",
+        ),
+        (
+            [torch.zeros(4)] + transition()[1:],
+            ValueError,
+            r"`transition\[0\]` to have shape \(1, 4\) .* got \(4,\)",
+        ),
+        (
+            transition()[:1] + [torch.tensor([[1.0]])] + transition()[2:],
+            ValueError,
+            r"`transition\[1\]` to have dtype torch.int64 .* got torch.float32",
+        ),
+        (
+            transition()[:3] + [False] + transition()[4:],
+            TypeError,
+            r"`transition\[3\]` to be a torch.Tensor, got bool",
+        ),
+        (iter(transition()), TypeError, r"`transition` to be a list of tensors, got <list_it"),
+    ],
+    ids=[
+        "too-few-fields",
+        "too-many-fields",
+        "shape",
+        "no-batch-dim",
+        "dtype",
+        "not-a-tensor",
+        "an-iterator",
+    ],
+)
+def test_insert_rejects_a_transition_unlike_the_first(bad, error, message):
+    memory = ReplayMemory(10)
+    memory.insert(transition())
+    with pytest.raises(error, match=message):
+        memory.insert(bad)
+    assert len(memory) == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "error", "message"),
+    [
+        ([], TypeError, r"`transition` to be a non-empty list of tensors"),
+        (torch.zeros(5, 4), TypeError, r"`transition` to be a non-empty list of tensors"),
+        ([torch.zeros(1, 4), 1], TypeError, r"`transition\[1\]` to be a torch.Tensor, got int"),
+        ([torch.zeros(4)], ValueError, r"`transition\[0\]` to have shape \(1, ...\), got \(4,\)"),
+        ([torch.tensor(1.0)], ValueError, r"`transition\[0\]` to have shape \(1, ...\), got \(\)"),
+    ],
+    ids=["empty", "a-tensor", "not-a-tensor", "no-batch-dim", "scalar"],
+)
+def test_first_insert_rejects_what_cannot_shape_the_storage(first, error, message):
+    memory = ReplayMemory(10)
+    with pytest.raises(error, match=message):
+        memory.insert(first)
+    assert len(memory) == 0 and memory.storage is None
+
+
+# --- speed --------------------------------------------------------------------------------
+
+
+def _best_time(function, calls: int = 50, repeats: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        for _ in range(calls):
+            function()
+        best = min(best, time.process_time() - start)
+    return best / calls
+
+
+def test_sample_is_much_faster_than_the_slides_memory():
+    """The full benchmark (python -m benchmarks.replay_memory) asks for 20x; 5x here, never flaky."""
+    transitions = [cartpole_like_transition() for _ in range(5_000)]
+    slides, ours = SlidesReplayMemory(capacity=5_000), ReplayMemory(capacity=5_000)
+    for t in transitions:
+        slides.insert(t)
+        ours.insert(t)
+    slides_time = _best_time(lambda: slides.sample(64))
+    ours_time = _best_time(lambda: ours.sample(64))
+    assert slides_time / ours_time >= 5, f"only {slides_time / ours_time:.1f}x faster"
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        "meta",  # runs the torch-indexing path (used on GPUs) on any machine
+        pytest.param(
+            "cuda",
+            marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU"),
+        ),
+    ],
+)
+def test_memory_on_another_device_returns_batches_there(device):
+    memory = ReplayMemory(capacity=8, device=device)
+    for i in range(8):
+        memory.insert(transition(i))
+    batch = memory.sample(4)
+    assert all(field.device.type == device for field in batch)
+    assert [field.shape for field in batch] == [(4, 4), (4, 1), (4, 1), (4, 1), (4, 4)]
+    assert [field.dtype for field in batch[1:4]] == [torch.int64, torch.float32, torch.bool]

@@ -1,0 +1,199 @@
+"""The notebooks' explorers: controls, plots that follow them, and no global state."""
+
+from __future__ import annotations
+
+import ipywidgets
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from course_utils import widgets
+from course_utils.plotting import new_figure
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """The figures (and captions) the explorers show, in order."""
+    figures: list[tuple[Figure, str | None]] = []
+    monkeypatch.setattr(widgets, "_show", lambda fig, caption=None: figures.append((fig, caption)))
+    return figures
+
+
+@pytest.fixture(autouse=True)
+def style_unchanged():
+    before, figures = dict(matplotlib.rcParams), plt.get_fignums()
+    yield
+    assert dict(matplotlib.rcParams) == before
+    assert plt.get_fignums() == figures
+
+
+def controls(explorer: ipywidgets.interactive) -> dict[str, ipywidgets.Widget]:
+    return {child.description: child for child in explorer.children[:-1]}
+
+
+def linear_schedule(step: int, start: float, end: float, fraction: float) -> float:
+    return max(end, start + (end - start) * step / (fraction * 10_000))
+
+
+def test_neuron_explorer_follows_its_controls(shown):
+    explorer = widgets.neuron_explorer()
+    assert isinstance(explorer, ipywidgets.interactive)
+    assert isinstance(explorer.children[-1], ipywidgets.Output)
+    sliders = controls(explorer)
+    assert list(sliders) == ["w", "b", "activation"]
+    assert list(sliders["activation"].options) == ["sigmoid", "tanh", "relu", "identity"]
+    # ipywidgets 8 draws once when the explorer is created, 7 when it is displayed
+    sliders["w"].value = 2.5
+    sliders["activation"].value = "relu"
+    assert len(shown) >= 2
+    assert shown[-1][0].axes[0].get_title() == "One neuron: y = relu(2.50 x + 0.00)"
+
+
+@pytest.mark.parametrize("activation", list(widgets.ACTIVATIONS))
+def test_neuron_figure_plots_the_activation(activation):
+    fig = widgets.neuron_figure(w=2.0, b=-1.0, activation=activation)
+    x, y = fig.axes[0].get_lines()[1].get_data()
+    expected = {"sigmoid": 1 / (1 + np.exp(-(2 * x - 1))), "tanh": np.tanh(2 * x - 1)}
+    expected |= {"relu": np.maximum(2 * x - 1, 0), "identity": 2 * x - 1}
+    np.testing.assert_allclose(y, expected[activation])
+
+
+def test_neuron_figure_rejects_unknown_activations():
+    with pytest.raises(ValueError, match=r"`activation` in \['sigmoid'"):
+        widgets.neuron_figure(1.0, 0.0, "softmax")
+
+
+@pytest.mark.parametrize(
+    ("alpha", "regime"),
+    [(0.001, "too slow"), (0.18, "converges"), (0.25, "diverges")],
+)
+def test_gradient_descent_regimes(alpha, regime):
+    path = widgets.descent_path(alpha, steps=30)
+    assert path.shape == (31, 2)
+    first, last = widgets.quadratic_loss(path[0]), widgets.quadratic_loss(path[-1])
+    if regime == "too slow":
+        assert last > 0.5 * first
+    elif regime == "converges":
+        assert last < 1e-3 * first
+    else:
+        assert last > first
+    title = widgets.gradient_descent_figure(alpha, 30).axes[0].get_title()
+    assert title.endswith("(diverges)") == (regime == "diverges")
+
+
+def test_gradient_descent_steps_against_the_gradient():
+    w0, w1 = widgets.descent_path(0.01, steps=1)
+    assert widgets.quadratic_loss(w1) < widgets.quadratic_loss(w0)  # w ← w − α∇L, minus sign
+
+
+def test_gradient_descent_explorer_has_a_log_slider(shown):
+    explorer = widgets.gradient_descent_explorer()
+    sliders = controls(explorer)
+    assert isinstance(sliders["α"], ipywidgets.FloatLogSlider)
+    assert sliders["α"].min == -3 and sliders["α"].max == 0  # 0.001 to 1
+    sliders["α"].value = 0.5
+    assert shown[-1][0].axes[0].get_title().endswith("(diverges)")
+
+
+def test_snapshot_explorer_shows_each_snapshot_with_its_label(shown):
+    def plot_level(level):
+        fig = new_figure()
+        fig.add_subplot().axhline(level)
+        return fig
+
+    explorer = widgets.snapshot_explorer([("start", 1.0), ("end", 2.0)], plot_level)
+    slider = explorer.children[0]
+    assert (slider.min, slider.max, slider.continuous_update) == (0, 1, False)
+    slider.value = 1
+    assert shown[-1][1] == "end"
+    assert shown[-1][0].axes[0].get_lines()[0].get_ydata()[0] == 2.0
+    slider.value = 0
+    assert shown[-1][1] == "start"
+
+
+@pytest.mark.parametrize(
+    ("snapshots", "plot_fn", "error", "message"),
+    [
+        ([], print, ValueError, r"`snapshots` to be a non-empty list of \(label, payload\)"),
+        ("abc", print, ValueError, r"`snapshots` to be a non-empty list"),
+        ([("a", 1), "b"], print, ValueError, r"`snapshots\[1\]` to be a \(label, payload\) pair"),
+        ([("a", 1)], "plot", TypeError, r"`plot_fn` to be callable"),
+    ],
+    ids=["empty", "string", "not-a-pair", "plot-fn"],
+)
+def test_snapshot_explorer_rejects_bad_input(snapshots, plot_fn, error, message):
+    with pytest.raises(error, match=message):
+        widgets.snapshot_explorer(snapshots, plot_fn)
+
+
+@pytest.mark.parametrize("with_frames", [False, True])
+def test_q_values_explorer_highlights_the_greedy_action(shown, with_frames):
+    q_values = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5]])
+    frames = [np.zeros((8, 12, 3), dtype=np.uint8)] * 3 if with_frames else None
+    explorer = widgets.q_values_explorer(q_values, ["Left", "Right"], frames)
+    explorer.children[0].value = 1
+    fig = shown[-1][0]
+    assert len(fig.axes) == (2 if with_frames else 1)
+    ax = fig.axes[-1]
+    assert ax.get_title() == "t = 1: greedy action Left"
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [3.0, -1.0]
+    assert ax.patches[0].get_facecolor() != ax.patches[1].get_facecolor()
+    assert ax.get_ylim()[0] <= -1.0 and ax.get_ylim()[1] >= 3.0  # one scale for every t
+
+
+@pytest.mark.parametrize(
+    ("q_values", "labels", "frames", "message"),
+    [
+        (np.zeros(3), ["L", "R"], None, r"`q_values` to have shape \(T, n_actions\)"),
+        (np.zeros((0, 2)), ["L", "R"], None, r"`q_values` to have shape \(T, n_actions\)"),
+        (np.zeros((3, 2)), ["L", "N", "R"], None, r"`action_labels` to name each of the 2 actions"),
+        (np.zeros((3, 2)), ["L", "R"], [np.zeros((2, 2, 3))] * 2, r"`frames` to hold 3 images"),
+    ],
+    ids=["1-d", "empty", "labels", "frames"],
+)
+def test_q_values_explorer_rejects_bad_input(q_values, labels, frames, message):
+    with pytest.raises(ValueError, match=message):
+        widgets.q_values_explorer(q_values, labels, frames)
+
+
+def test_epsilon_schedule_explorer_plots_the_students_schedule(shown):
+    explorer = widgets.epsilon_schedule_explorer(linear_schedule, total_steps=10_000)
+    sliders = controls(explorer)
+    assert [sliders[name].value for name in ("start", "end", "fraction")] == [1.0, 0.05, 0.1]
+    sliders["fraction"].value = 0.5
+    steps, epsilons = shown[-1][0].axes[0].get_lines()[0].get_data()
+    assert steps[0] == 0 and steps[-1] == 10_000
+    assert epsilons[0] == 1.0 and epsilons[-1] == pytest.approx(0.05)
+    halfway = np.searchsorted(steps, 5_000)
+    assert epsilons[halfway] == pytest.approx(0.05, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("schedule_fn", "total_steps", "error", "message"),
+    [
+        (0.1, 100, TypeError, r"`schedule_fn` to be callable"),
+        (linear_schedule, 0, ValueError, r"`total_steps` to be a positive int, got 0"),
+        (linear_schedule, 1e4, ValueError, r"`total_steps` to be a positive int, got 10000.0"),
+    ],
+    ids=["schedule", "no-steps", "float-steps"],
+)
+def test_epsilon_schedule_explorer_rejects_bad_input(schedule_fn, total_steps, error, message):
+    with pytest.raises(error, match=message):
+        widgets.epsilon_schedule_explorer(schedule_fn, total_steps)
+
+
+def test_show_outside_a_notebook_closes_and_prints_nothing(capsys):
+    fig = plt.figure()
+    widgets._show(fig, caption="hidden")
+    assert capsys.readouterr().out == ""
+    assert fig.number not in plt.get_fignums()
+
+
+def test_explorers_keep_no_state_between_calls(shown):
+    first, second = widgets.neuron_explorer(), widgets.neuron_explorer()
+    controls(first)["w"].value = -3.0
+    assert controls(second)["w"].value == 1.0
