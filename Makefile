@@ -9,6 +9,8 @@ PORT    ?= 8888
 LAB_ARGS ?=
 # Open a browser only where there is a screen to show it on.
 NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
+# Jupyter refuses to run as root (containers, CI) unless told it is intended.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 STAMP   := $(VENV)/.installed-lab-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
@@ -36,7 +38,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(NO_BROWSER) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(NO_BROWSER) $(AS_ROOT) $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -52,8 +52,6 @@ def stop(process: subprocess.Popen) -> None:
 def test_make_lab_serves_the_notebooks(tmp_path):
     port, token = free_port(), secrets.token_hex(16)
     lab_args = f"--IdentityProvider.token={token} --ServerApp.ip=127.0.0.1"
-    if os.geteuid() == 0:  # CI machines run as root; Jupyter refuses root without this
-        lab_args += " --allow-root"
     log = (tmp_path / "lab.log").open("w+")
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     env.pop("DISPLAY", None)  # never open a browser window from a test
