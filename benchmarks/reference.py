@@ -22,7 +22,7 @@ import gymnasium as gym
 import numpy as np
 
 from benchmarks.course import bench_env, peak_rss_kib
-from benchmarks.tasks import EVAL_EPISODES, REPO_ROOT, TASKS
+from benchmarks.tasks import EVAL_EPISODES, EVAL_SEED_OFFSET, REPO_ROOT, TASKS
 
 # rl-baselines3-zoo, hyperparams/dqn.yml at commit ce95481b041fe5314c1b2f1a53940d169b9253fc
 # (https://github.com/DLR-RM/rl-baselines3-zoo/blob/ce95481b041fe5314c1b2f1a53940d169b9253fc/
@@ -112,7 +112,7 @@ def train_and_evaluate(task_name: str, seed: int, tiny: bool = False) -> dict[st
     model.learn(total_timesteps=int(params["n_timesteps"]))
     training_seconds = time.perf_counter() - learn_start
     episodes = TINY_EVAL_EPISODES if tiny else EVAL_EPISODES
-    eval_returns = evaluate_greedy(model, env_id, seed, episodes)
+    eval_returns = evaluate_greedy(model, env_id, EVAL_SEED_OFFSET + seed, episodes)
     curve_steps = np.cumsum(env.get_episode_lengths()).astype(int).tolist()
     curve_returns = [float(r) for r in env.get_episode_rewards()]
     env.close()

@@ -11,9 +11,11 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
 
-# Greedy evaluation protocol shared by the course and the reference: episode i is reset with
-# seed + i (as course_utils.evaluation does), for this many episodes.
+# Greedy evaluation protocol shared by the course and the reference: for training seed SEED,
+# episode i is reset with EVAL_SEED_OFFSET + SEED + i (the notebooks call
+# `evaluate(..., episodes=100, seed=10_000 + SEED)`: seeds no training episode used).
 EVAL_EPISODES = 100
+EVAL_SEED_OFFSET = 10_000
 
 
 @dataclass(frozen=True)
