@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbclient import NotebookClient
 from nbformat import NotebookNode
+
+from course_utils.execution import PollingNotebookClient as NotebookClient
 
 # Every execution, notebook or reference, runs headless on one thread.
 BENCH_ENV = {"SDL_VIDEODRIVER": "dummy", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

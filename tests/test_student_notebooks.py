@@ -17,11 +17,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
 from course_utils import authoring, checks
+from course_utils.execution import PollingNotebookClient as NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT_DIR = ROOT / "notebooks"
