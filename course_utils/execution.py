@@ -1,11 +1,14 @@
 """Run notebooks from Python without hanging: an nbclient ``NotebookClient`` that polls.
 
-nbclient waits for kernel messages with ``get_msg(timeout=None)``. With ipywidgets in a
-cell, that wait sometimes never wakes up although the reply has arrived (jupyter/nbclient
-issue 312): the notebook "hangs" with an idle kernel. :class:`PollingNotebookClient` waits
-in slices of one second instead, so a missed wake-up costs at most a second. The tests,
-the benchmarks and the maintainers' tooling execute notebooks with it; nbval, which CI
-uses for the solution notebooks, has its own blocking client and is not affected.
+A cell showing an ``ipywidgets.interactive`` sometimes never finished under nbclient,
+the kernel idle (jupyter/nbclient issue 312, nbconvert issues 2003 and 2029): to mimic a
+front end's Output widget, nbclient sends comm messages to the kernel on the shell channel
+while it is awaiting the cell's reply on that same channel. :class:`PollingNotebookClient`
+turns that emulation off (what the widget shows first is recorded as the cell's own output)
+and also waits for kernel messages in slices of one second, so that a missed wake-up costs
+a second, not the run. The tests, the benchmarks and the maintainers' tooling execute
+notebooks with it; nbval, which CI uses for the solution notebooks, has its own client,
+which never writes to the kernel during a cell.
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
@@ -45,7 +48,16 @@ def _polling(wait_for_msg: Callable[..., Awaitable[dict[str, Any]]]):
 
 
 class PollingNotebookClient(NotebookClient):
-    """``nbclient.NotebookClient`` whose shell and IOPub waits poll (see the module docstring)."""
+    """``nbclient.NotebookClient`` whose shell and IOPub waits poll (see the module docstring),
+    and which does not emulate a front end's Output widgets."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # nbclient's Output-widget emulation writes comm messages back to the kernel on the
+        # shell channel in the middle of a cell; with it, a cell holding an `interactive`
+        # widget hung intermittently. Without it, what the widget shows on first display is
+        # recorded as the cell's own output, which is what a reader of the file wants anyway.
+        self.comm_open_handlers = {}
 
     async def async_start_new_kernel_client(self):
         kernel_client = await super().async_start_new_kernel_client()
