@@ -312,7 +312,8 @@ def render_markdown(results: dict[str, Any], figure: str | None) -> str:
             "## Learning curves",
             "",
             f"Training-episode return (moving average over {SMOOTHING_EPISODES} episodes) "
-            "against environment steps: mean over seeds, band from the worst to the best seed.",
+            "against environment steps: mean over seeds, band from the worst to the best seed, "
+            "drawn while every seed is still training (a course notebook stops once solved).",
             "",
             f"![learning curves]({figure})",
             "",
@@ -356,6 +357,9 @@ def plot_learning_curves(results: dict[str, Any], path: Path) -> bool:
                 continue
             grid = np.linspace(0, max(r["curve"]["steps"][-1] for r in runs), CURVE_POINTS)
             curves = np.array([smoothed_curve(**r["curve"], grid=grid) for r in runs])
+            # Only where every seed is still training: past a run's end (the course stops
+            # once solved), a mean over the seeds left would be a different average.
+            curves[:, np.isnan(curves).any(axis=0)] = np.nan
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
                 mean, low, high = (f(curves, axis=0) for f in (np.nanmean, np.nanmin, np.nanmax))
