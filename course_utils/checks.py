@@ -281,6 +281,18 @@ def _same_state(a: dict[str, Tensor], b: dict[str, Tensor]) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def _outputs_with_online_moved(target: nn.Module, q_network: nn.Module, states: Tensor) -> Tensor:
+    """``target(states)`` while every online weight is shifted by +1 (then shifted back):
+    a target that shares parameters with ``q_network`` gives different outputs."""
+    with torch.no_grad():
+        for p in q_network.parameters():
+            p.add_(1.0)
+        outputs = target(states)
+        for p in q_network.parameters():
+            p.sub_(1.0)
+    return outputs
+
+
 def _close(got: Any, expected: Tensor) -> bool:
     return (
         isinstance(got, Tensor)
@@ -804,12 +816,7 @@ def check_make_target_network(chk: _Check) -> None:
             "`target.load_state_dict(q_network.state_dict())`.",
         )
     chk.ok()
-    with torch.no_grad():
-        for p in q_network.parameters():
-            p.add_(1.0)
-        moved = target(states)
-        for p in q_network.parameters():
-            p.sub_(1.0)
+    moved = _outputs_with_online_moved(target, q_network, states)
     if not _close(moved, got):
         raise chk.fail(
             "is independent of q_network",
@@ -893,11 +900,7 @@ def check_update_target_network(chk: _Check) -> None:
     chk.ok()
     with torch.no_grad():
         before = target(states)
-        for p in q_network.parameters():
-            p.add_(1.0)
-        after = target(states)
-        for p in q_network.parameters():
-            p.sub_(1.0)
+    after = _outputs_with_online_moved(target, q_network, states)
     if not _close(after, before):
         raise chk.fail(
             "copies instead of sharing",
