@@ -10,7 +10,20 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")  # figures are drawn, never shown
 
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
 # `benchmarks` is a folder of the repository, not an installed package.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+
+@pytest.fixture
+def style_unchanged():
+    """No rcParams changed and pyplot keeps no figure (course_utils never touches global
+    style); the plotting and widget tests use it for every test."""
+    before, figures = dict(matplotlib.rcParams), plt.get_fignums()
+    yield
+    assert dict(matplotlib.rcParams) == before
+    assert plt.get_fignums() == figures

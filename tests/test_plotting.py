@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gymnasium as gym
-import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -13,6 +11,9 @@ from torch import nn
 
 from course_utils import TorchEnv, plot_cost_to_go, plot_max_q, plot_stats
 from course_utils.plotting import _state_grid
+
+# No test may change matplotlib's global style or leave a figure open in pyplot.
+pytestmark = pytest.mark.usefixtures("style_unchanged")
 
 
 class ConstantQ(nn.Module):
@@ -39,15 +40,6 @@ class PositionQ(nn.Module):
 @pytest.fixture
 def mountain_car():
     return TorchEnv(gym.make("MountainCar-v0"))
-
-
-@pytest.fixture(autouse=True)
-def style_unchanged():
-    """Every test here checks that no rcParams changed and that pyplot keeps no figure."""
-    before, figures = dict(matplotlib.rcParams), plt.get_fignums()
-    yield
-    assert dict(matplotlib.rcParams) == before
-    assert plt.get_fignums() == figures
 
 
 @pytest.mark.parametrize("window", [1, 3, 10, 1000])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipywidgets
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -13,6 +12,9 @@ from matplotlib.figure import Figure
 from course_utils import widgets
 from course_utils.plotting import new_figure
 
+# No test may change matplotlib's global style or leave a figure open in pyplot.
+pytestmark = pytest.mark.usefixtures("style_unchanged")
+
 
 @pytest.fixture
 def shown(monkeypatch):
@@ -20,14 +22,6 @@ def shown(monkeypatch):
     figures: list[tuple[Figure, str | None]] = []
     monkeypatch.setattr(widgets, "_show", lambda fig, caption=None: figures.append((fig, caption)))
     return figures
-
-
-@pytest.fixture(autouse=True)
-def style_unchanged():
-    before, figures = dict(matplotlib.rcParams), plt.get_fignums()
-    yield
-    assert dict(matplotlib.rcParams) == before
-    assert plt.get_fignums() == figures
 
 
 def controls(explorer: ipywidgets.interactive) -> dict[str, ipywidgets.Widget]:
