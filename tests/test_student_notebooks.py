@@ -21,7 +21,7 @@ from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
 from course_utils import authoring, checks
-from course_utils.execution import PollingNotebookClient as NotebookClient
+from course_utils.execution import WidgetSafeNotebookClient as NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT_DIR = ROOT / "notebooks"
