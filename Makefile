@@ -42,7 +42,7 @@ lab: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check course_utils tests benchmarks
+	$(BIN)/ruff format --check course_utils tools tests benchmarks
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -53,13 +53,13 @@ notebooks: $(STAMP)
 test: lint unit notebooks
 
 exercises: $(STAMP)
-	$(BIN)/python -m course_utils.authoring notebooks/solutions notebooks
+	$(BIN)/python -m tools.student_notebooks notebooks/solutions notebooks
 
 check-exercises: $(STAMP)
-	$(BIN)/python -m course_utils.authoring --check notebooks/solutions notebooks
+	$(BIN)/python -m tools.student_notebooks --check notebooks/solutions notebooks
 
 slides: $(STAMP)
-	$(BIN)/python -m course_utils.slides notebooks/solutions _build/slides
+	$(BIN)/python -m tools.slides notebooks/solutions _build/slides
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,bench]"

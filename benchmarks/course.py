@@ -22,7 +22,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from course_utils.execution import WidgetSafeNotebookClient as NotebookClient
+from tools.run_notebooks import WidgetSafeNotebookClient as NotebookClient
 
 # Every execution, notebook or reference, runs headless on one thread.
 BENCH_ENV = {"SDL_VIDEODRIVER": "dummy", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -1,4 +1,4 @@
-"""reveal.js slides from the solution notebooks (course_utils.slides, `make slides`)."""
+"""reveal.js slides from the solution notebooks (tools.slides, `make slides`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from course_utils import slides
+from tools import slides
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "notebooks" / "solutions"
 
 md = nbformat.v4.new_markdown_cell

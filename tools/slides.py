@@ -1,6 +1,6 @@
 """reveal.js slides of the solution notebooks, one slide per section.
 
-``python -m course_utils.slides notebooks/solutions _build/slides`` (``make slides``) writes
+``python -m tools.slides notebooks/solutions _build/slides`` (``make slides``) writes
 ``_build/slides/<name>.slides.html`` for every notebook. The slide structure comes from
 the cells' ``slideshow`` metadata, which this module fills in on a copy from the headings:
 
@@ -34,9 +34,11 @@ from typing import Any
 
 import nbformat
 
+from tools import cells
+
 __all__ = ["SKIP_TAGS", "build_slides", "heading_level", "main", "slide_types", "with_slideshow"]
 
-SKIP_TAGS = frozenset({"badges", "colab-setup", "solution-only"})
+SKIP_TAGS = frozenset({cells.BADGES, cells.COLAB_SETUP, cells.SOLUTION_ONLY})
 _TYPE_OF_LEVEL = {1: "slide", 2: "slide", 3: "subslide"}
 
 
@@ -67,7 +69,7 @@ def slide_types(nb: Any) -> list[str]:
         explicit = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
         if explicit:
             types.append(explicit)
-        elif SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+        elif any(cells.has_tag(cell, tag) for tag in SKIP_TAGS):
             types.append("skip")
         else:
             types.append(_TYPE_OF_LEVEL.get(heading_level(cell) or 0, "-"))
@@ -112,7 +114,7 @@ def build_slides(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.slides", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.slides", description=__doc__)
     parser.add_argument("source", type=Path, help="folder of notebooks (notebooks/solutions)")
     parser.add_argument("destination", type=Path, help="output folder (_build/slides)")
     parser.add_argument(

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks import report, run  # noqa: E402

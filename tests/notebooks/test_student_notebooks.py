@@ -20,10 +20,11 @@ from IPython.core.inputtransformer2 import TransformerManager
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
-from course_utils import authoring, checks
-from course_utils.execution import WidgetSafeNotebookClient as NotebookClient
+from course_utils import checks
+from tools import student_notebooks as authoring
+from tools.run_notebooks import WidgetSafeNotebookClient as NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STUDENT_DIR = ROOT / "notebooks"
 SOLUTION_DIR = STUDENT_DIR / "solutions"
 SOURCES = authoring.solution_notebooks(SOLUTION_DIR)

@@ -3,7 +3,7 @@
 The repository URL is written once, in ``pyproject.toml`` (``[project.urls] Repository``);
 every badge and the Colab install line are derived from it here.
 
-``python -m course_utils.launch notebooks/solutions`` (re)writes, right after the title
+``python -m tools.launch_cells notebooks/solutions`` (re)writes, right after the title
 cell of each solution notebook, a markdown cell tagged ``badges`` and a code cell tagged
 ``colab-setup``; ``--check`` only reports notebooks that are missing them or out of date
 (exit status 1). Both cells sit outside solution regions, so ``make exercises`` copies
@@ -22,11 +22,12 @@ import argparse
 import copy
 import sys
 import tomllib
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from tools.cells import BADGES, COLAB_SETUP, has_tag
 
 __all__ = [
     "BADGES_TAG",
@@ -42,33 +43,30 @@ __all__ = [
     "sync_notebook",
 ]
 
-BADGES_TAG = "badges"
-SETUP_TAG = "colab-setup"
+BADGES_TAG = BADGES
+SETUP_TAG = COLAB_SETUP
 BRANCH = "main"
 NOTEBOOK_DIR = "notebooks"
 
-_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 _COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 _BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 
 
-def repository_url(pyproject: Path = _PYPROJECT) -> str:
+def repository_url(pyproject: Path = Path("pyproject.toml")) -> str:
     """The course repository's URL, from ``[project.urls] Repository`` in pyproject.toml.
 
-    Falls back on the installed package's metadata where the source tree is absent
-    (a non-editable install, as on Colab).
+    ``pyproject`` is relative to the working directory: the tools run from the repository
+    root (``make`` does), never from wherever they happen to be installed.
     """
-    if pyproject.is_file():
-        with pyproject.open("rb") as f:
-            urls = tomllib.load(f).get("project", {}).get("urls", {})
-        if "Repository" in urls:
-            return str(urls["Repository"]).rstrip("/")
+    if not pyproject.is_file():
+        raise FileNotFoundError(
+            f"{pyproject.resolve()} not found: run the tools from the repository root"
+        )
+    with pyproject.open("rb") as f:
+        urls = tomllib.load(f).get("project", {}).get("urls", {})
+    if "Repository" not in urls:
         raise KeyError(f"{pyproject} has no `Repository` entry in its [project.urls] table")
-    for entry in metadata.metadata("course_utils").get_all("Project-URL") or []:
-        label, _, url = entry.partition(",")
-        if label.strip() == "Repository":
-            return url.strip().rstrip("/")
-    raise LookupError("no repository URL: neither pyproject.toml nor package metadata has one")
+    return str(urls["Repository"]).rstrip("/")
 
 
 def github_slug(url: str) -> str:
@@ -144,10 +142,6 @@ def colab_setup_source(repository: str | None = None) -> str:
     )
 
 
-def _tagged(cell: dict[str, Any], tag: str) -> bool:
-    return tag in cell.get("metadata", {}).get("tags", [])
-
-
 def _desired_cells(notebook: str, repository: str | None) -> list[Any]:
     badges = nbformat.v4.new_markdown_cell(
         notebook_badges(notebook, repository), metadata={"tags": [BADGES_TAG]}
@@ -175,12 +169,12 @@ def sync_notebook(nb: Any, notebook: str, repository: str | None = None) -> bool
     placed = []
     for want in _desired_cells(notebook, repository):
         tag = want["metadata"]["tags"][0]
-        have = next((c for c in cells[1:] if _tagged(c, tag)), None)
+        have = next((c for c in cells[1:] if has_tag(c, tag)), None)
         if have is not None and have["cell_type"] == want["cell_type"]:
             have["id"], have["source"] = want["id"], want["source"]
             want = have
         placed.append(want)
-    kept = [c for c in cells[1:] if not (_tagged(c, BADGES_TAG) or _tagged(c, SETUP_TAG))]
+    kept = [c for c in cells[1:] if not (has_tag(c, BADGES_TAG) or has_tag(c, SETUP_TAG))]
     cells[:] = [cells[0], *placed, *kept]
     if nb.get("nbformat", 4) == 4 and nb.get("nbformat_minor", 0) < 5:
         nb["nbformat_minor"] = 5  # cell ids need nbformat 4.5
@@ -188,7 +182,7 @@ def sync_notebook(nb: Any, notebook: str, repository: str | None = None) -> bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.launch", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.launch_cells", description=__doc__)
     parser.add_argument("folder", type=Path, help="folder of solution notebooks")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if stale")
     args = parser.parse_args(argv)
@@ -208,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in stale:
         print(f"{verb}: {path}")
     if args.check and stale:
-        print("run `python -m course_utils.launch notebooks/solutions`, then `make exercises`")
+        print("run `python -m tools.launch_cells notebooks/solutions`, then `make exercises`")
         return 1
     return 0
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 import websocket
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 RUN_NOTEBOOK = "solutions/01_*.ipynb"  # the notebook run end to end in the page

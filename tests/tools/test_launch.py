@@ -1,4 +1,4 @@
-"""Launch badges and the Colab setup cell (course_utils.launch)."""
+"""Launch badges and the Colab setup cell (tools.launch_cells)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from course_utils import launch
+from tools import launch_cells as launch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "notebooks" / "solutions"
 REPO = "https://github.com/deep-rl-course/deep-rl-course"
 
@@ -175,5 +175,5 @@ def test_readme_has_the_course_badges():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert launch.readme_badges() in readme, (
         "README.md lacks the course badges; paste the output of "
-        '`python -c "from course_utils.launch import readme_badges; print(readme_badges())"`'
+        '`python -c "from tools.launch_cells import readme_badges; print(readme_badges())"`'
     )

@@ -2,8 +2,8 @@
 
 The complete notebook is the only file an author edits. ``make exercises`` runs::
 
-    python -m course_utils.authoring notebooks/solutions notebooks          # write
-    python -m course_utils.authoring --check notebooks/solutions notebooks  # drift? exit 1
+    python -m tools.student_notebooks notebooks/solutions notebooks          # write
+    python -m tools.student_notebooks --check notebooks/solutions notebooks  # drift? exit 1
 
 Every ``NN_name.ipynb`` (two leading digits) in the source folder becomes
 ``NN_name.ipynb`` in the destination folder:
@@ -74,6 +74,8 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from tools import cells
+
 __all__ = [
     "BEGIN_SOLUTION",
     "END_SOLUTION",
@@ -91,7 +93,7 @@ __all__ = [
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
-SOLUTION_ONLY_TAG = "solution-only"
+SOLUTION_ONLY_TAG = cells.SOLUTION_ONLY
 
 _EXERCISE = re.compile(r"#\s*Exercise\s+(?P<number>\d+\.\d+)\s*:\s*(?P<text>\S.*?)\s*")
 _NOTEBOOK_NAME = re.compile(r"\d\d.*\.ipynb")
@@ -186,7 +188,7 @@ def _split_cell(
 
 
 def _solution_only(cell: NotebookNode) -> bool:
-    return SOLUTION_ONLY_TAG in cell.get("metadata", {}).get("tags", [])
+    return cells.has_tag(cell, SOLUTION_ONLY_TAG)
 
 
 def find_regions(nb: NotebookNode, name: str = "notebook") -> list[SolutionRegion]:
@@ -301,7 +303,7 @@ def check(src_dir: Path | str, dst_dir: Path | str) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the student notebooks, or with --check report drift (exit 1)."""
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.authoring",
+        prog="python -m tools.student_notebooks",
         description="Generate student notebooks from the complete notebooks.",
     )
     parser.add_argument("--check", action="store_true", help="report drift, write nothing")

@@ -1,4 +1,4 @@
-"""Unit tests of course_utils.authoring on small hand-made notebooks."""
+"""Unit tests of tools.student_notebooks on small hand-made notebooks."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils import authoring
-from course_utils.authoring import AuthoringError, make_student_notebook
+from tools import student_notebooks as authoring
+from tools.student_notebooks import AuthoringError, make_student_notebook
 
 FUNCTION = '''\
 import copy
@@ -304,7 +304,7 @@ def test_solution_only_changes_do_not_drift(course: tuple[Path, Path]) -> None:
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "course_utils.authoring", *map(str, args)],
+        [sys.executable, "-m", "tools.student_notebooks", *map(str, args)],
         capture_output=True,
         text=True,
         check=False,
