@@ -1,0 +1,59 @@
+"""Exercise checks: run a student's function on small hand-made inputs and explain mistakes.
+
+Every exercise cell is followed by a check cell, ``checks.check_<exercise>(student_function)``.
+A check tests *properties* (shapes are ``(B, 1)``, terminal transitions get no bootstrap, no
+gradient reaches the target network, ...) on tiny seeded networks and batches, so any
+correct implementation passes, not only the reference one. It either prints one success
+line or raises :class:`ExerciseFailure` (an ``AssertionError``) that says which property
+failed, what was expected, what came back, the likely cause and a hint.
+
+Checks run on the CPU, read no notebook state, and leave the global torch random number
+generator as they found it.
+
+>>> import torch
+>>> from course_utils import checks
+>>> def select_q_values(q_values_b, action_b):
+...     return q_values_b.gather(1, action_b)
+>>> checks.check_select_q_values(select_q_values)
+✅ select_q_values: all 5 properties hold.
+>>> def select_q_values(q_values_b, action_b):
+...     return q_values_b.max(dim=1, keepdim=True).values
+>>> checks.check_select_q_values(select_q_values)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+course_utils.checks.ExerciseFailure: ...
+❌ select_q_values: Q-values of the actions taken -- failed.
+...
+"""
+
+from course_utils.checks._harness import ExerciseFailure
+from course_utils.checks._inputs import GAMMA as GAMMA
+from course_utils.checks._inputs import N_ACTIONS as N_ACTIONS
+from course_utils.checks._inputs import STATE_DIM as STATE_DIM
+from course_utils.checks._inputs import B as B
+from course_utils.checks.loss import check_q_loss
+from course_utils.checks.neural_networks import check_gradient_descent_step, check_linear_layer
+from course_utils.checks.pytorch_idioms import check_select_q_values, check_training_step
+from course_utils.checks.target_networks import (
+    check_make_target_network,
+    check_update_target_network,
+)
+from course_utils.checks.targets import (
+    check_double_dqn_targets,
+    check_dqn_targets,
+    check_sarsa_targets,
+)
+
+__all__ = [
+    "ExerciseFailure",
+    "check_linear_layer",
+    "check_gradient_descent_step",
+    "check_select_q_values",
+    "check_training_step",
+    "check_make_target_network",
+    "check_update_target_network",
+    "check_sarsa_targets",
+    "check_dqn_targets",
+    "check_q_loss",
+    "check_double_dqn_targets",
+]

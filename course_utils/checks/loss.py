@@ -1,0 +1,155 @@
+"""Check of the loss, exercise ``q_loss`` (notebook 03, used again in 04 and 05): the mean
+squared error between q(S, A) of the actions taken and the targets.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from course_utils.checks._harness import (
+    _Check,
+    _expect_tensor,
+    _expect_unchanged,
+    _expect_values,
+    _isolated,
+    _show,
+    _Variant,
+)
+from course_utils.checks._inputs import B, _network, _snapshot, _state, _states
+
+__all__ = ["check_q_loss"]
+
+
+@_isolated
+def check_q_loss(chk: _Check) -> None:
+    """Check ``q_loss(q_network, state_b, action_b, target_b) -> scalar``.
+
+    The mean squared error between q(S, A) of the actions taken and target_b (B, 1); a
+    0-dimensional tensor whose gradient reaches q_network.
+    """
+    q_network = _network(seed=60)
+    state_b = _states(seed=61)
+    with torch.no_grad():
+        q_b = q_network(state_b)
+    action_b = q_b.argmin(dim=1, keepdim=True)  # never the greedy action
+    target_b = torch.tensor([[0.5], [-1.0], [2.0], [0.0]])
+    taken_b = q_b.gather(1, action_b)
+    error_b = taken_b - target_b
+    expected = (error_b**2).mean()
+    args = [q_network, state_b, action_b, target_b]
+    before, online_state = _snapshot(args[1:]), _state(q_network)
+    got = chk.call(*args)
+    if isinstance(got, (float, int)):
+        raise chk.fail(
+            "returns a tensor",
+            f"a 0-dimensional tensor with grad_fn, value {expected.item():.4f}",
+            _show(got),
+            "the loss was returned as a Python number (`.item()`): that cuts the autograd "
+            "graph, so backward() is impossible.",
+            "return the loss tensor; call `.item()` only when you store it for the statistics.",
+        )
+    got = _expect_tensor(chk, got, "the loss")
+    if got.numel() != 1:
+        if tuple(got.shape) == (B, B):
+            cause = (
+                "a (B, B) broadcast: a (B,) tensor met a (B, 1) tensor, so every prediction was "
+                "compared with every target, and the result was not reduced either."
+            )
+        else:
+            cause = (
+                "the loss is not reduced to a scalar: one squared error per transition came back."
+            )
+        raise chk.fail(
+            "reduced to a scalar",
+            "a 0-dimensional tensor (one number for the whole batch)",
+            f"shape {tuple(got.shape)}",
+            cause,
+            "`F.mse_loss(q_b, target_b)` or `((q_b - target_b) ** 2).mean()`, both (B, 1).",
+        )
+    chk.ok()
+    if not got.requires_grad or got.grad_fn is None:
+        raise chk.fail(
+            "carries a gradient to the online network",
+            "requires_grad=True with a grad_fn",
+            _show(got),
+            "the loss carries no gradient: q(S, A) was computed under `torch.no_grad()`, "
+            "detached, or rebuilt from numbers, so backward() cannot train the network.",
+            "only the target is detached; the prediction `q_network(state_b)` keeps its graph.",
+        )
+    chk.ok()
+    q_flat = taken_b.view(B)
+    variants = [
+        _Variant(
+            ((q_flat - target_b) ** 2).mean(),
+            "a silent (B, B) broadcast: a (B,) prediction met the (B, 1) target (or the other "
+            "way round), so every prediction was compared with every target. F.mse_loss only "
+            "warns about it.",
+            "keep both (B, 1): `q_network(state_b).gather(1, action_b)` against target_b.",
+        ),
+        _Variant(
+            (error_b**2).sum(),
+            "sum instead of mean: the loss (and the step size) grows with the batch size.",
+            "average: `F.mse_loss(...)` or `.mean()`.",
+        ),
+        _Variant(
+            ((q_b.max(dim=1, keepdim=True).values - target_b) ** 2).mean(),
+            "max used instead of the action taken: the loss must train Q(S, A) of the actions "
+            "in the batch.",
+            "`q_network(state_b).gather(1, action_b)`.",
+        ),
+        _Variant(
+            ((q_b.gather(0, action_b) - target_b) ** 2).mean(),
+            "gather along dim 0: the actions were used as row numbers.",
+            "`q_network(state_b).gather(1, action_b)`.",
+        ),
+        _Variant(
+            0.5 * expected,
+            "half the mean squared error (the ½ convention of some textbooks).",
+            "use the plain mean: `F.mse_loss(q_b, target_b)`.",
+        ),
+        _Variant(
+            F.smooth_l1_loss(taken_b, target_b),
+            "a Huber (smooth L1) loss instead of the mean squared error.",
+            "this exercise asks for the MSE: `F.mse_loss(q_b, target_b)`.",
+        ),
+        _Variant(
+            error_b.abs().mean(),
+            "the absolute error (L1) instead of the squared error.",
+            "square the error: `F.mse_loss(q_b, target_b)`.",
+        ),
+        _Variant(
+            expected.sqrt(),
+            "the root of the MSE instead of the MSE.",
+            "no square root: `F.mse_loss(q_b, target_b)`.",
+        ),
+    ]
+    _expect_values(
+        chk,
+        "value is the MSE of q(S, A) against target_b",
+        got.reshape(()),
+        expected,
+        variants,
+        "the number differs from mean((q(S, A) − target)²) (a network other than the "
+        "q_network argument?).",
+        "`F.mse_loss(q_network(state_b).gather(1, action_b), target_b)`.",
+    )
+    q_network.zero_grad(set_to_none=True)
+    got.reshape(()).backward()
+    missing = [name for name, p in q_network.named_parameters() if p.grad is None]
+    if missing:
+        raise chk.fail(
+            "the gradient reaches q_network",
+            "a .grad on every parameter of q_network after backward()",
+            f"no .grad on {', '.join(missing)}",
+            "the loss was computed with a network other than the q_network argument.",
+            "use the function's arguments only: `q_network(state_b)`.",
+        )
+    chk.ok()
+    _expect_unchanged(
+        chk,
+        ["state_b", "action_b", "target_b"],
+        before,
+        args[1:],
+        {"q_network": (q_network, online_state)},
+    )

@@ -1,0 +1,162 @@
+"""Checks of notebook 01, a neural-network review: exercises 1.1 ``linear_layer`` and
+1.2 ``gradient_descent_step``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from course_utils.checks._harness import (
+    _Check,
+    _expect_shape,
+    _expect_tensor,
+    _expect_unchanged,
+    _expect_values,
+    _isolated,
+    _show,
+    _Variant,
+)
+from course_utils.checks._inputs import B, _snapshot
+
+__all__ = ["check_linear_layer", "check_gradient_descent_step"]
+
+
+@_isolated
+def check_linear_layer(chk: _Check) -> None:
+    """Check ``linear_layer(x_b, weight, bias) -> x_b @ weight.T + bias`` (shape (B, H)).
+
+    Catches a missing transpose (also the square case, where it silently gives wrong
+    numbers), a missing bias, an activation applied, and wrong shapes.
+    """
+    generator = torch.Generator().manual_seed(1)
+    for hidden, dim in ((3, 3), (2, 3)):  # the square case first: a missing .T does not crash
+        x_b = torch.randn(B, dim, generator=generator)
+        weight = torch.randn(hidden, dim, generator=generator).requires_grad_(True)
+        bias = torch.randn(hidden, generator=generator)
+        before = _snapshot([x_b, weight, bias])
+        expected = (x_b @ weight.T + bias).detach()
+        got = _expect_tensor(chk, chk.call(x_b, weight, bias), "x_b @ weight.T + bias")
+        if tuple(got.shape) == (hidden, B):
+            raise chk.fail(
+                f"output shape is (B, H) = {(B, hidden)}",
+                f"shape {(B, hidden)}: one row of H outputs per input row",
+                f"shape {tuple(got.shape)}, i.e. (H, B)",
+                "the result is transposed: `weight @ x_b.T` gives (H, B).",
+                "put the batch first: `x_b @ weight.T + bias`.",
+            )
+        _expect_shape(chk, got, (B, hidden), "one row of H outputs per input row")
+        linear = x_b @ weight.T + bias
+        variants = [
+            _Variant(
+                x_b @ weight.T,
+                "the bias is missing.",
+                "add `bias`; its shape (H,) broadcasts over the batch rows.",
+            ),
+            *(
+                _Variant(
+                    act(linear),
+                    f"an activation ({label}) was applied: a linear layer is only "
+                    "`x_b @ weight.T + bias`.",
+                    "leave the activation to the network, which applies it after the layer.",
+                )
+                for label, act in (
+                    ("ReLU", torch.relu),
+                    ("sigmoid", torch.sigmoid),
+                    ("tanh", torch.tanh),
+                )
+            ),
+        ]
+        if hidden == dim:  # x_b @ weight only runs, silently wrong, when the weight is square
+            variants.insert(
+                0,
+                _Variant(
+                    x_b @ weight + bias,
+                    "missing transpose: weight is stored (H, D), nn.Linear's convention, so the "
+                    "product is `x_b @ weight.T`. With a square weight, `x_b @ weight` runs but "
+                    "gives wrong numbers.",
+                    "use `x_b @ weight.T + bias` (or `weight.t()`).",
+                ),
+            )
+        _expect_values(
+            chk,
+            f"values equal x_b @ weight.T + bias ({hidden}x{dim} weight)",
+            got,
+            expected,
+            variants,
+            "the numbers differ from `x_b @ weight.T + bias`.",
+            "compare with `torch.nn.functional.linear(x_b, weight, bias)` on this example.",
+        )
+        if not got.requires_grad:
+            raise chk.fail(
+                "the result keeps the gradient",
+                "requires_grad=True (weight requires grad)",
+                "requires_grad=False",
+                "the computation left autograd: `.detach()`, `.item()`, numpy, or a new "
+                "`torch.tensor(...)` built from numbers.",
+                "use tensor operations only (`@`, `+`), so autograd can follow them.",
+            )
+        chk.ok()
+        _expect_unchanged(chk, ["x_b", "weight", "bias"], before, [x_b, weight, bias], {})
+
+
+@_isolated
+def check_gradient_descent_step(chk: _Check) -> None:
+    """Check ``gradient_descent_step(w, grad, alpha) -> w - alpha * grad``.
+
+    In place or as a new tensor, as long as the returned value is right. Catches the
+    slides' plus sign, an ignored alpha, and returning the step instead of the new w.
+    """
+    w = torch.tensor([1.0, -2.0, 0.5])
+    grad = torch.tensor([0.5, 1.0, -2.0])
+    alpha = 0.1
+    w0, grad0 = w.clone(), grad.clone()
+    expected = w0 - alpha * grad0
+    got = chk.call(w, grad, alpha)
+    if got is None:
+        raise chk.fail(
+            "returns the new weights",
+            _show(expected),
+            "None",
+            "nothing is returned (an in-place update without `return`).",
+            "end with `return w` (after updating it), or `return w - alpha * grad`.",
+        )
+    got = _expect_tensor(chk, got, "w - alpha * grad")
+    _expect_shape(chk, got, tuple(w0.shape), "the same shape as w")
+    variants = [
+        _Variant(
+            w0 + alpha * grad0,
+            "the sign is flipped: you climbed the loss. The gradient points uphill, so gradient "
+            "descent *subtracts* it (the slides drop the minus sign).",
+            "w ← w − α·∇L: `w - alpha * grad`.",
+        ),
+        _Variant(
+            w0 - grad0,
+            "alpha was ignored: the full gradient was subtracted.",
+            "scale the gradient by the learning rate: `w - alpha * grad`.",
+        ),
+        _Variant(
+            -alpha * grad0,
+            "returned the step instead of the new w: −α·∇L is the change, not the new weights.",
+            "add the step to w: `w - alpha * grad`.",
+        ),
+        _Variant(
+            alpha * grad0,
+            "returned the step instead of the new w (and with a plus sign).",
+            "return the updated weights: `w - alpha * grad`.",
+        ),
+        _Variant(
+            w0 - alpha,
+            "the gradient was ignored: alpha alone was subtracted.",
+            "subtract alpha times the gradient: `w - alpha * grad`.",
+        ),
+    ]
+    _expect_values(
+        chk,
+        "returns w − α·grad",
+        got,
+        expected,
+        variants,
+        "the numbers differ from w − α·grad.",
+        "w ← w − α·∇L: `w - alpha * grad`.",
+    )
+    _expect_unchanged(chk, ["grad"], [grad0], [grad], {})

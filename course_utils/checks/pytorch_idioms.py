@@ -1,0 +1,181 @@
+"""Checks of notebook 02, PyTorch idioms: exercises 2.1 ``select_q_values`` (``gather``)
+and 2.2 ``training_step``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from course_utils.checks._harness import (
+    _Check,
+    _expect_float32,
+    _expect_shape,
+    _expect_tensor,
+    _expect_unchanged,
+    _expect_values,
+    _isolated,
+    _show,
+    _Variant,
+)
+from course_utils.checks._inputs import B, _close, _linear, _snapshot
+
+__all__ = ["check_select_q_values", "check_training_step"]
+
+
+@_isolated
+def check_select_q_values(chk: _Check) -> None:
+    """Check ``select_q_values(q_values_b, action_b) -> (B, 1)``: Q(s, a) of the actions taken.
+
+    Catches (B,) instead of (B, 1), the (B, B, 1) of ``q_values_b[:, action_b]``, max
+    instead of the action taken, and gather along dim 0.
+    """
+    q_values_b = torch.tensor(
+        [[1.0, 2.0, 3.0], [6.0, 4.0, 5.0], [8.0, 9.0, 7.0], [10.0, 12.0, 11.0]], requires_grad=True
+    )
+    action_b = torch.tensor([[0], [2], [2], [1]])
+    before = _snapshot([q_values_b, action_b])
+    expected = q_values_b.detach().gather(1, action_b)
+    got = _expect_tensor(chk, chk.call(q_values_b, action_b), "Q(s, a) of the actions taken")
+    _expect_shape(chk, got, (B, 1), "one Q-value per transition")
+    _expect_float32(chk, got)
+    q = q_values_b.detach()
+    variants = [
+        _Variant(
+            q.max(dim=1, keepdim=True).values,
+            "max was used instead of the action taken: this is the greedy action's value, "
+            "max_a Q(s, a), not Q(s, a) of the action in the batch.",
+            "pick the taken action: `q_values_b.gather(1, action_b)`.",
+        ),
+        _Variant(
+            q.gather(0, action_b),
+            "gather along dim 0: the action indices were used as row numbers.",
+            "actions index the columns: `q_values_b.gather(1, action_b)`.",
+        ),
+    ]
+    _expect_values(
+        chk,
+        "Q-values of the actions taken",
+        got,
+        expected,
+        variants,
+        "the values are not Q(s, a) of the actions in action_b.",
+        "row i must hold q_values_b[i, action_b[i, 0]]: `q_values_b.gather(1, action_b)`.",
+    )
+    if not got.requires_grad:
+        raise chk.fail(
+            "the result keeps the gradient",
+            "requires_grad=True (q_values_b requires grad)",
+            "requires_grad=False",
+            "the selection left autograd (`.detach()`, `.item()`, numpy, `torch.tensor(...)`), "
+            "so no gradient would reach the network.",
+            "select with tensor operations: `gather` or indexing.",
+        )
+    chk.ok()
+    _expect_unchanged(chk, ["q_values_b", "action_b"], before, [q_values_b, action_b], {})
+
+
+@_isolated
+def check_training_step(chk: _Check) -> None:
+    """Check ``training_step(network, optimizer, loss_fn, x_b, y_b) -> float``.
+
+    One step: zero_grad, forward, loss, backward, step; returns ``loss.item()``. The
+    parameters' ``.grad`` are pre-filled with junk, so a missing zero_grad shows.
+    """
+    generator = torch.Generator().manual_seed(2)
+    network = nn.Sequential(_linear(3, 2, generator)).train()
+    x_b = torch.randn(B, 3, generator=generator)
+    y_b = torch.randn(B, 2, generator=generator)
+    lr = 0.1
+    optimizer = torch.optim.SGD(network.parameters(), lr=lr)
+    params = [p.detach().clone() for p in network.parameters()]
+    junk = [torch.full_like(p, 3.0) for p in params]
+    for p, j in zip(network.parameters(), junk, strict=True):
+        p.grad = j.clone()
+
+    reference = copy.deepcopy(network)
+    loss = F.mse_loss(reference(x_b), y_b)
+    grads = torch.autograd.grad(loss, list(reference.parameters()))
+    after = copy.deepcopy(reference)
+    with torch.no_grad():
+        for p, g in zip(after.parameters(), grads, strict=True):
+            p -= lr * g
+    expected_loss = loss.item()
+    loss_after_step = F.mse_loss(after(x_b), y_b).item()
+
+    before = _snapshot([x_b, y_b])
+    got = chk.call(network, optimizer, nn.MSELoss(), x_b, y_b)
+    if isinstance(got, Tensor):
+        raise chk.fail(
+            "returns the loss as a Python float",
+            f"float {expected_loss:.4f}",
+            _show(got),
+            "the loss tensor was returned. Stored in the statistics, every loss tensor keeps "
+            "its whole autograd graph alive, and memory grows each step.",
+            "return `loss.item()`.",
+        )
+    if not isinstance(got, float):
+        raise chk.fail(
+            "returns the loss as a Python float",
+            f"float {expected_loss:.4f}",
+            _show(got),
+            "the function does not return the loss value (a missing `return`?).",
+            "end with `return loss.item()`.",
+        )
+    chk.ok()
+    if abs(got - expected_loss) > 1e-5:
+        cause = "the returned number is not the loss of this batch before the update."
+        if abs(got - loss_after_step) <= 1e-5:
+            cause = "the loss was computed again after optimizer.step() (a second forward pass)."
+        raise chk.fail(
+            "returns the loss of the batch",
+            f"{expected_loss:.4f}",
+            f"{got:.4f}",
+            cause,
+            "compute `loss = loss_fn(network(x_b), y_b)` once and return `loss.item()`.",
+        )
+    chk.ok()
+
+    new = [p.detach() for p in network.parameters()]
+    expected_params = [p.detach() for p in after.parameters()]
+
+    def matches(candidate: list[Tensor]) -> bool:
+        return all(_close(n, c) for n, c in zip(new, candidate, strict=True))
+
+    if not matches(expected_params):
+        step = [f"{tuple(p.shape)}" for p in params]
+        if matches(params) and all(p.grad is None for p in network.parameters()):
+            cause = (
+                "the parameters did not change and no gradient is left: `loss.backward()` is "
+                "missing, or `optimizer.zero_grad()` was called between backward and step, "
+                "which erases the gradients before they are used."
+            )
+        elif matches(params):
+            cause = "the parameters did not change: `optimizer.step()` is missing."
+
+        elif matches([p - lr * (g + j) for p, g, j in zip(params, grads, junk, strict=True)]):
+            cause = (
+                "`optimizer.zero_grad()` is missing: gradients add up in `.grad`, so the step "
+                "used this batch's gradient plus whatever was left there before."
+            )
+        elif matches([p - lr * j for p, j in zip(params, junk, strict=True)]):
+            cause = "`loss.backward()` is missing: the step used the stale gradients already in `.grad`."
+        elif matches([p - 2 * lr * g for p, g in zip(params, grads, strict=True)]):
+            cause = "two optimizer steps were taken for one batch."
+        elif matches([p + lr * g for p, g in zip(params, grads, strict=True)]):
+            cause = "the parameters moved uphill: the loss was negated before backward()."
+        else:
+            cause = "the parameters changed, but not by one SGD step on this batch's loss."
+        raise chk.fail(
+            "the parameters take exactly one gradient step",
+            f"parameters (shapes {', '.join(step)}) = old − lr·∇loss",
+            "different parameters after the call",
+            cause,
+            "in order: `optimizer.zero_grad()`, `loss = loss_fn(network(x_b), y_b)`, "
+            "`loss.backward()`, `optimizer.step()`.",
+        )
+    chk.ok()
+    _expect_unchanged(chk, ["x_b", "y_b"], before, [x_b, y_b], {})

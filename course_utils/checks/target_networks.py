@@ -1,0 +1,171 @@
+"""Checks of the target network, exercises 3.1 ``make_target_network`` and 3.2
+``update_target_network`` (notebook 03; the same functions are used again in 04).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from course_utils.checks._harness import _Check, _isolated, _show
+from course_utils.checks._inputs import (
+    _close,
+    _network,
+    _outputs_with_online_moved,
+    _same_state,
+    _state,
+    _states,
+)
+
+__all__ = ["check_make_target_network", "check_update_target_network"]
+
+
+@_isolated
+def check_make_target_network(chk: _Check) -> None:
+    """Check ``make_target_network(q_network) -> nn.Module``.
+
+    An independent copy with the same weights, every parameter frozen, in eval mode; the
+    online network itself left trainable. ``copy.deepcopy`` or a rebuilt network plus
+    ``load_state_dict`` both pass.
+    """
+    q_network = _network(seed=10)
+    states = _states(seed=11)
+    online_state = _state(q_network)
+    target = chk.call(q_network)
+    if not isinstance(target, nn.Module):
+        raise chk.fail(
+            "returns a network",
+            "an nn.Module",
+            _show(target),
+            "the function returns something other than a network (a state_dict? nothing?).",
+            "`target = copy.deepcopy(q_network)` ... `return target`.",
+        )
+    chk.ok()
+    if target is q_network:
+        raise chk.fail(
+            "returns a new object",
+            "a copy of q_network",
+            "q_network itself (the same object)",
+            "returning the same object: `target = q_network` only gives it a second name, so "
+            "the target would follow every update of the online network.",
+            "copy it: `copy.deepcopy(q_network)`.",
+        )
+    chk.ok()
+    with torch.no_grad():
+        expected, got = q_network(states), target(states)
+    if not _same_state(_state(target), online_state) or not _close(got, expected):
+        raise chk.fail(
+            "has the same weights as q_network",
+            f"the same outputs on a batch: {_show(expected)}",
+            _show(got),
+            "the copy is freshly initialised: building a new network gives new random weights.",
+            "copy the weights too: `copy.deepcopy(q_network)`, or "
+            "`target.load_state_dict(q_network.state_dict())`.",
+        )
+    chk.ok()
+    moved = _outputs_with_online_moved(target, q_network, states)
+    if not _close(moved, got):
+        raise chk.fail(
+            "is independent of q_network",
+            "the target's outputs unchanged when the online weights change",
+            f"the target's outputs moved to {_show(moved)}",
+            "the copy shares parameters with q_network (e.g. `copy.copy`, or "
+            "`nn.Sequential(*q_network)` reuses the same layers), so it is no fixed target.",
+            "make a deep copy: `copy.deepcopy(q_network)`.",
+        )
+    chk.ok()
+    trainable = [name for name, p in target.named_parameters() if p.requires_grad]
+    if trainable:
+        raise chk.fail(
+            "all its parameters are frozen",
+            "requires_grad=False on every parameter",
+            f"requires_grad=True on {', '.join(trainable)}",
+            "gradients are still enabled on the target network's parameters.",
+            "`target.requires_grad_(False)` (or set `p.requires_grad = False` for each parameter).",
+        )
+    chk.ok()
+    if any(module.training for module in target.modules()):
+        raise chk.fail(
+            "is in eval mode",
+            "target.training == False",
+            "target.training == True",
+            "the target network is still in train mode (dropout or batch norm would behave "
+            "like in training).",
+            "call `target.eval()`.",
+        )
+    chk.ok()
+    frozen_online = [name for name, p in q_network.named_parameters() if not p.requires_grad]
+    if frozen_online or not q_network.training:
+        raise chk.fail(
+            "leaves q_network trainable",
+            "q_network still in train mode with requires_grad=True",
+            f"train mode {q_network.training}, frozen parameters: {frozen_online or 'none'}",
+            "the online network was frozen or put in eval mode before (or instead of) the copy.",
+            "copy first, then freeze and `.eval()` the copy only.",
+        )
+    chk.ok()
+
+
+@_isolated
+def check_update_target_network(chk: _Check) -> None:
+    """Check ``update_target_network(target_q_network, q_network) -> None``.
+
+    The target's weights become a copy of the online weights, in place. Catches rebinding a
+    local name, swapped arguments, and shared parameters.
+    """
+    q_network = _network(seed=20)
+    target = _network(seed=21).requires_grad_(False).eval()
+    states = _states(seed=22)
+    online_state, target_state = _state(q_network), _state(target)
+    chk.call(target, q_network)
+    if not _same_state(_state(q_network), online_state):
+        swapped = _same_state(_state(q_network), target_state)
+        raise chk.fail(
+            "leaves q_network unchanged",
+            "the online weights as they were",
+            "the online weights " + ("replaced by the target's" if swapped else "modified"),
+            "the arguments are swapped: the online network was overwritten by the target, "
+            "undoing the training since the last update."
+            if swapped
+            else "the online network's weights were changed.",
+            "the order is (target_q_network, q_network): copy *from* q_network *into* "
+            "target_q_network: `target_q_network.load_state_dict(q_network.state_dict())`.",
+        )
+    chk.ok()
+    if not _same_state(_state(target), online_state):
+        unchanged = _same_state(_state(target), target_state)
+        raise chk.fail(
+            "target_q_network gets q_network's weights",
+            "the target's weights equal the online weights after the call",
+            "the target's weights " + ("unchanged" if unchanged else "differ from the online ones"),
+            "rebinding a local name: `target_q_network = copy.deepcopy(q_network)` inside the "
+            "function only changes what the local name points to; the caller's network is untouched."
+            if unchanged
+            else "the target's weights were changed, but are not a copy of the online weights.",
+            "copy in place: `target_q_network.load_state_dict(q_network.state_dict())`.",
+        )
+    chk.ok()
+    with torch.no_grad():
+        before = target(states)
+    after = _outputs_with_online_moved(target, q_network, states)
+    if not _close(after, before):
+        raise chk.fail(
+            "copies instead of sharing",
+            "the target unchanged when the online weights change later",
+            f"the target's outputs moved from {_show(before)} to {_show(after)}",
+            "the target now shares parameters (the same tensors) with q_network, e.g. "
+            "`t.data = q.data` or reusing q_network's modules: it follows every update.",
+            "copy the values: `target_q_network.load_state_dict(q_network.state_dict())`, or "
+            "`t.copy_(q)` under `torch.no_grad()`.",
+        )
+    chk.ok()
+    trainable = [name for name, p in target.named_parameters() if p.requires_grad]
+    if trainable or target.training:
+        raise chk.fail(
+            "the target stays frozen and in eval mode",
+            "requires_grad=False everywhere, eval mode",
+            f"trainable: {trainable or 'none'}, train mode: {target.training}",
+            "the update re-enabled gradients or train mode on the target network.",
+            "only copy the weights; `load_state_dict` keeps requires_grad and the mode as they are.",
+        )
+    chk.ok()

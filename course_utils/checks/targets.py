@@ -1,0 +1,367 @@
+"""Checks of the TD targets: exercise 3.3 ``sarsa_targets`` (Deep SARSA), the 4.x
+``dqn_targets`` (DQN) and 5.1 ``double_dqn_targets`` (Double DQN).
+
+The three share the classic mistakes of r + γ·(1 − terminated)·bootstrap (``_target_variants``)
+and one runner for shape, dtype, gradient, inputs and values (``_run_target_check``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from course_utils.checks._harness import (
+    _Check,
+    _expect_float32,
+    _expect_no_grad,
+    _expect_shape,
+    _expect_tensor,
+    _expect_unchanged,
+    _expect_values,
+    _isolated,
+    _show,
+    _Variant,
+)
+from course_utils.checks._inputs import (
+    GAMMA,
+    B,
+    _close,
+    _global_networks,
+    _network,
+    _rewards,
+    _snapshot,
+    _state,
+    _states,
+    _terminated,
+)
+
+__all__ = ["check_sarsa_targets", "check_dqn_targets", "check_double_dqn_targets"]
+
+
+def _target_variants(
+    reward_b: Tensor, mask_b: Tensor, bootstrap_b: Tensor, gamma: float
+) -> list[_Variant]:
+    """The classic mistakes in r + γ·(1 − terminated)·bootstrap, given the correct bootstrap."""
+    terminated_b = 1.0 - mask_b
+    return [
+        _Variant(
+            reward_b + gamma * bootstrap_b,
+            "terminal transitions still bootstrap: the (1 − terminated) mask is missing. After "
+            "a terminal state there is no next state, so the target is just the reward.",
+            "multiply the bootstrap term by `(~terminated_b)` or `(1 - terminated_b.float())`.",
+        ),
+        _Variant(
+            reward_b + gamma * terminated_b * bootstrap_b,
+            "the mask is inverted: only terminal transitions bootstrap, all others do not.",
+            "use `~terminated_b` (or `1 - terminated_b.float()`), not `terminated_b` itself.",
+        ),
+        _Variant(
+            mask_b * (reward_b + gamma * bootstrap_b),
+            "the mask also multiplies the reward: the reward of terminal transitions was zeroed.",
+            "only the bootstrap term is masked: r + γ·(1 − terminated)·q (mind the parentheses).",
+        ),
+        _Variant(
+            reward_b + mask_b * bootstrap_b,
+            "gamma ignored: the next state's value is not discounted.",
+            "multiply the bootstrap term by `gamma`.",
+        ),
+        _Variant(
+            gamma * (reward_b + mask_b * bootstrap_b),
+            "gamma applied to the reward too: the reward arrives now and is not discounted.",
+            "r + γ·(1 − terminated)·q: gamma multiplies only the bootstrap term.",
+        ),
+        _Variant(
+            gamma * mask_b * bootstrap_b,
+            "the reward is omitted: the target is r plus the discounted next value.",
+            "add `reward_b`.",
+        ),
+    ]
+
+
+def _greedy_variants(
+    reward_b: Tensor, mask_b: Tensor, next_q_b: Tensor, gamma: float
+) -> list[_Variant]:
+    """Mistakes in reducing the next state's Q-values to one bootstrap value per row."""
+    return [
+        _Variant(
+            reward_b + gamma * mask_b * next_q_b.argmax(dim=1, keepdim=True).float(),
+            "the indices of the max were used, not its values: `.max(dim=1)` returns "
+            "(values, indices) and `argmax` gives the greedy action, not its Q-value.",
+            "take `.max(dim=1, keepdim=True).values`.",
+        ),
+        _Variant(
+            reward_b + gamma * mask_b * next_q_b.max(),
+            "the max was taken over the whole batch: `q.max()` without `dim` returns the single "
+            "largest Q-value of all rows and actions.",
+            "reduce over actions only: `.max(dim=1, keepdim=True).values`.",
+        ),
+        _Variant(
+            reward_b + gamma * mask_b * next_q_b.mean(dim=1, keepdim=True),
+            "the mean over actions was used instead of the max.",
+            "Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`.",
+        ),
+        _Variant(
+            reward_b + gamma * mask_b * next_q_b[:, :1],
+            "the Q-value of a fixed action (action 0) was used instead of the max.",
+            "Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`.",
+        ),
+    ]
+
+
+def _global_variants(
+    function: Callable[..., Any],
+    own: Iterable[nn.Module],
+    formula: Callable[[nn.Module], Tensor],
+    argument: str,
+) -> list[_Variant]:
+    """What the result would be if the function read a notebook-global network instead."""
+    variants = []
+    own_ids = {id(net) for net in own}
+    for name, net in sorted(_global_networks(function).items()):
+        if id(net) in own_ids:
+            continue
+        try:
+            with torch.no_grad():
+                value = formula(net)
+        except Exception:  # a global network of another shape cannot be it
+            continue
+        variants.append(
+            _Variant(
+                value,
+                f"a network other than the one passed was used: the values match the "
+                f"notebook's global `{name}`, not the `{argument}` argument.",
+                f"use only the function's arguments: `{argument}(next_state_b)`.",
+            )
+        )
+    return variants
+
+
+def _td_batch(seed: int) -> dict[str, Tensor]:
+    return {
+        "reward_b": _rewards(),
+        "terminated_b": _terminated(),
+        "next_state_b": _states(seed),
+    }
+
+
+def _run_target_check(
+    chk: _Check,
+    args: list[Any],
+    names: list[str],
+    networks: dict[str, nn.Module],
+    expected: Tensor,
+    variants: list[_Variant],
+    prop: str,
+    formula: str,
+) -> None:
+    """Shape, dtype, no gradient, inputs unchanged, values (with diagnosis) for a TD target."""
+    before = _snapshot(args[: len(names)])
+    states = {name: (net, _state(net)) for name, net in networks.items()}
+    got = _expect_tensor(chk, chk.call(*args), formula)
+    _expect_shape(chk, got, (B, 1), "one target per transition")
+    _expect_float32(chk, got)
+    _expect_no_grad(chk, got, " and ".join(networks))
+    _expect_unchanged(chk, names, before, args[: len(names)], states)
+    _expect_values(
+        chk,
+        prop,
+        got,
+        expected,
+        variants,
+        f"the numbers differ from {formula} in a way none of the usual mistakes explains "
+        "(a network other than the one passed in? gamma or the reward changed?).",
+        "on this batch, print reward_b, the mask and the bootstrap term separately; the "
+        "terminal rows (1 and 3) must equal their reward.",
+    )
+
+
+def _expect_uses_argument(chk: _Check, args: list[Any], expected: Tensor, argument: str) -> None:
+    """Call again with another network in `position`; the result must follow it."""
+    got = chk.call(*args)
+    if _close(got, expected):
+        chk.ok()
+        return
+    raise chk.fail(
+        f"uses the `{argument}` it is given",
+        f"targets computed with the new `{argument}`: {_show(expected)}",
+        _show(got),
+        f"called again with a different `{argument}`, the result did not follow it: the "
+        "function reads some other network (a global?) or a cached result.",
+        f"use only the function's arguments, `{argument}` included.",
+    )
+
+
+@_isolated
+def check_sarsa_targets(chk: _Check) -> None:
+    """Check ``sarsa_targets(reward_b, terminated_b, next_state_b, next_action_b,
+    target_q_network, gamma) -> (B, 1)``: r + γ·(1 − terminated)·q_targ(s', a').
+
+    The batch's next actions are never the greedy ones, so max shows.
+    """
+    target_q_network = _network(seed=30)
+    batch = _td_batch(seed=31)
+    with torch.no_grad():
+        next_q_b = target_q_network(batch["next_state_b"])
+    next_action_b = next_q_b.argmin(dim=1, keepdim=True)  # never the greedy action
+    reward_b, terminated_b = batch["reward_b"], batch["terminated_b"]
+    mask_b = 1.0 - terminated_b.float()
+    taken_b = next_q_b.gather(1, next_action_b)
+    expected = reward_b + GAMMA * mask_b * taken_b
+
+    def formula(net: nn.Module) -> Tensor:
+        return reward_b + GAMMA * mask_b * net(batch["next_state_b"]).gather(1, next_action_b)
+
+    variants = [
+        _Variant(
+            reward_b + GAMMA * mask_b * next_q_b.max(dim=1, keepdim=True).values,
+            "max used where the sampled next action belongs: max_a q_targ(s', a) is Q-learning "
+            "(DQN). Deep SARSA is on-policy: it bootstraps from the action A' that the ε-greedy "
+            "policy actually chose, next_action_b.",
+            "`target_q_network(next_state_b).gather(1, next_action_b)`.",
+        ),
+        _Variant(
+            reward_b + GAMMA * mask_b * next_q_b.gather(0, next_action_b),
+            "gather along dim 0: the actions were used as row numbers.",
+            "actions index the columns: `.gather(1, next_action_b)`.",
+        ),
+        *_target_variants(reward_b, mask_b, taken_b, GAMMA),
+        *_global_variants(chk.function, [target_q_network], formula, "target_q_network"),
+    ]
+    args = [reward_b, terminated_b, batch["next_state_b"], next_action_b, target_q_network, GAMMA]
+    names = ["reward_b", "terminated_b", "next_state_b", "next_action_b"]
+    _run_target_check(
+        chk,
+        args,
+        names,
+        {"target_q_network": target_q_network},
+        expected,
+        variants,
+        "targets equal r + γ·(1 − terminated)·q_targ(s', a')",
+        "r + γ·(1 − terminated)·q_targ(s', a')",
+    )
+    other = _network(seed=32)
+    with torch.no_grad():
+        expected_other = formula(other)
+    _expect_uses_argument(chk, [*args[:4], other, GAMMA], expected_other, "target_q_network")
+
+
+@_isolated
+def check_dqn_targets(chk: _Check) -> None:
+    """Check ``dqn_targets(reward_b, terminated_b, next_state_b, target_q_network, gamma)
+    -> (B, 1)``: r + γ·(1 − terminated)·max_a q_targ(s', a)."""
+    target_q_network = _network(seed=40)
+    batch = _td_batch(seed=41)
+    reward_b, terminated_b = batch["reward_b"], batch["terminated_b"]
+    mask_b = 1.0 - terminated_b.float()
+    with torch.no_grad():
+        next_q_b = target_q_network(batch["next_state_b"])
+    max_b = next_q_b.max(dim=1, keepdim=True).values
+    expected = reward_b + GAMMA * mask_b * max_b
+
+    def formula(net: nn.Module) -> Tensor:
+        return (
+            reward_b + GAMMA * mask_b * net(batch["next_state_b"]).max(dim=1, keepdim=True).values
+        )
+
+    variants = [
+        *_target_variants(reward_b, mask_b, max_b, GAMMA),
+        *_greedy_variants(reward_b, mask_b, next_q_b, GAMMA),
+        *_global_variants(chk.function, [target_q_network], formula, "target_q_network"),
+    ]
+    args = [reward_b, terminated_b, batch["next_state_b"], target_q_network, GAMMA]
+    _run_target_check(
+        chk,
+        args,
+        ["reward_b", "terminated_b", "next_state_b"],
+        {"target_q_network": target_q_network},
+        expected,
+        variants,
+        "targets equal r + γ·(1 − terminated)·max_a q_targ(s', a)",
+        "r + γ·(1 − terminated)·max_a q_targ(s', a)",
+    )
+    other = _network(seed=42)
+    with torch.no_grad():
+        expected_other = formula(other)
+    _expect_uses_argument(chk, [*args[:3], other, GAMMA], expected_other, "target_q_network")
+
+
+def _disagreeing_states(online: nn.Module, target: nn.Module, seed: int) -> Tensor:
+    """Next states where the online and target networks' greedy actions differ in every row."""
+    pool = _states(seed, n=256)
+    with torch.no_grad():
+        differ = online(pool).argmax(dim=1) != target(pool).argmax(dim=1)
+    chosen = pool[differ][:B]
+    if len(chosen) < B:  # pragma: no cover - the seeds below guarantee enough rows
+        raise RuntimeError("check_double_dqn_targets: pick other seeds")
+    return chosen
+
+
+@_isolated
+def check_double_dqn_targets(chk: _Check) -> None:
+    """Check ``double_dqn_targets(reward_b, terminated_b, next_state_b, q_network,
+    target_q_network, gamma) -> (B, 1)``: a* = argmax_a q(s', a), value q_targ(s', a*).
+
+    The next states are chosen so that the two networks' greedy actions differ.
+    """
+    q_network, target_q_network = _network(seed=50), _network(seed=51)
+    next_state_b = _disagreeing_states(q_network, target_q_network, seed=52)
+    reward_b, terminated_b = _rewards(), _terminated()
+    mask_b = 1.0 - terminated_b.float()
+    with torch.no_grad():
+        online_q_b, target_q_b = q_network(next_state_b), target_q_network(next_state_b)
+    best_b = online_q_b.argmax(dim=1, keepdim=True)
+    value_b = target_q_b.gather(1, best_b)
+    expected = reward_b + GAMMA * mask_b * value_b
+    variants = [
+        _Variant(
+            reward_b + GAMMA * mask_b * target_q_b.max(dim=1, keepdim=True).values,
+            "argmax taken with the target network: that is plain DQN's max_a q_targ(s', a). "
+            "Double DQN *selects* the action with the online network and *evaluates* it with "
+            "the target network.",
+            "`best_b = q_network(next_state_b).argmax(dim=1, keepdim=True)`, then "
+            "`target_q_network(next_state_b).gather(1, best_b)`.",
+        ),
+        _Variant(
+            reward_b + GAMMA * mask_b * online_q_b.max(dim=1, keepdim=True).values,
+            "the value was read from the online network: q(s', a*) instead of q_targ(s', a*).",
+            "evaluate a* with the target network: `target_q_network(next_state_b).gather(1, best_b)`.",
+        ),
+        _Variant(
+            reward_b
+            + GAMMA * mask_b * online_q_b.gather(1, target_q_b.argmax(dim=1, keepdim=True)),
+            "the two networks are swapped: the target network chose the action and the online "
+            "network evaluated it.",
+            "select with q_network (argmax), evaluate with target_q_network (gather).",
+        ),
+        _Variant(
+            reward_b + GAMMA * mask_b * best_b.float(),
+            "the action index a* was used as the value: gather the target network's Q-value "
+            "at a* instead.",
+            "`target_q_network(next_state_b).gather(1, best_b)`.",
+        ),
+        *_target_variants(reward_b, mask_b, value_b, GAMMA),
+    ]
+    args = [reward_b, terminated_b, next_state_b, q_network, target_q_network, GAMMA]
+    _run_target_check(
+        chk,
+        args,
+        ["reward_b", "terminated_b", "next_state_b"],
+        {"q_network": q_network, "target_q_network": target_q_network},
+        expected,
+        variants,
+        "targets equal r + γ·(1 − terminated)·q_targ(s', argmax_a q(s', a))",
+        "r + γ·(1 − terminated)·q_targ(s', argmax_a q(s', a))",
+    )
+    for net in (q_network, target_q_network):
+        if any(p.grad is not None for p in net.parameters()):
+            raise chk.fail(
+                "no gradient reaches either network",
+                "no .grad on any parameter after the call",
+                "some parameters have a .grad",
+                "backward() was called inside the function; computing a target never needs it.",
+                "compute the target under `torch.no_grad()`; leave backward to the training step.",
+            )
+    chk.ok()
