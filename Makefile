@@ -19,11 +19,12 @@ export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit notebooks exercises check-exercises bench slides install clean help
+.PHONY: lab test quick lint unit notebooks exercises check-exercises bench slides install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
 	@echo "make test       lint, unit tests, exercise sync, run every solution notebook"
+	@echo "make quick      lint and the fast unit tests only (no servers, browsers, notebooks)"
 	@echo "make exercises  regenerate the student notebooks from notebooks/solutions/"
 	@echo "make slides     build reveal.js slides of the solution notebooks"
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
@@ -51,6 +52,10 @@ notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/solutions
 
 test: lint unit notebooks
+
+# For iteration: everything but the tests marked slow (install, lab, browser, Binder, kernels).
+quick: lint $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 exercises: $(STAMP)
 	$(BIN)/python -m tools.student_notebooks notebooks/solutions notebooks

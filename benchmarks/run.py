@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.metadata
-import inspect
 import json
 import os
 import platform
@@ -32,8 +31,7 @@ VERSIONED = ["torch", "gymnasium", "stable-baselines3", "numpy", "nbclient"]
 PARTS = ("training", "replay", "whole-course")
 # The replay micro-benchmark's sizes (the contract of benchmarks.replay_memory.run).
 REPLAY_ARGS = {"n_stored": 100_000, "batch_size": 64}
-TINY_REPLAY_ARGS = {"n_stored": 2_000, "batch_size": 64, "repeats": 1}
-TINY_REPLAY_CALLS = 20  # passed as `calls` when run() takes it
+TINY_REPLAY_ARGS = {"n_stored": 2_000, "batch_size": 64, "repeats": 1, "calls": 20}
 
 
 # ---------------------------------------------------------------- command line
@@ -216,8 +214,6 @@ def run_replay(args: argparse.Namespace) -> dict[str, Any]:
 
         from benchmarks import replay_memory
 
-        if args.tiny and "calls" in inspect.signature(replay_memory.run).parameters:
-            kwargs["calls"] = TINY_REPLAY_CALLS
         torch.set_num_threads(1)
         return {"arguments": kwargs, **replay_memory.run(**kwargs)}
     except Exception as error:

@@ -1,4 +1,9 @@
-"""The benchmarked tasks: which notebook trains which environment, and what "solved" means."""
+"""The benchmarked tasks: which notebook trains which environment, and what "solved" means.
+
+Nothing here restates a threshold: "solved" is gymnasium's ``reward_threshold`` for the
+environment, and the course's own learning target is read from the notebook's constants
+(``TARGET_FLAG_FRACTION``, ``TARGET_MEAN_RETURN``), the one place it is written.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
+
+from tools.cells import notebook_constants
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
@@ -51,19 +59,20 @@ class Task:
         return reached >= self.flag_fraction and float(returns.mean()) >= self.course_mean_threshold
 
 
+def _task(name: str, notebook: str) -> Task:
+    constants = notebook_constants(SOLUTIONS_DIR / notebook)
+    env_id = constants["ENV_ID"]
+    return Task(
+        name=name,
+        env_id=env_id,
+        notebook=notebook,
+        solved_threshold=float(gym.spec(env_id).reward_threshold),
+        flag_fraction=constants.get("TARGET_FLAG_FRACTION"),
+        course_mean_threshold=constants.get("TARGET_MEAN_RETURN"),
+    )
+
+
 TASKS: dict[str, Task] = {
-    "cartpole": Task(
-        name="cartpole",
-        env_id="CartPole-v1",
-        notebook="04_deep_q_learning_cartpole.ipynb",
-        solved_threshold=475.0,
-    ),
-    "mountaincar": Task(
-        name="mountaincar",
-        env_id="MountainCar-v0",
-        notebook="03_deep_sarsa_mountaincar.ipynb",
-        solved_threshold=-110.0,
-        flag_fraction=0.95,
-        course_mean_threshold=-120.0,
-    ),
+    "cartpole": _task("cartpole", "04_deep_q_learning_cartpole.ipynb"),
+    "mountaincar": _task("mountaincar", "03_deep_sarsa_mountaincar.ipynb"),
 }

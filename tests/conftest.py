@@ -27,3 +27,14 @@ def style_unchanged():
     yield
     assert dict(matplotlib.rcParams) == before
     assert plt.get_fignums() == figures
+
+
+PLATFORM_TESTS = REPO_ROOT / "tests" / "platform"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in tests/platform/ (install, lab server, browser, Binder) is slow: `make quick`
+    leaves it out, `make test` runs it."""
+    for item in items:
+        if PLATFORM_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.slow)

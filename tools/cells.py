@@ -1,4 +1,4 @@
-"""The cell tags the course uses, and the one helper that reads them.
+"""Reading the course's notebooks: the cell tags it uses, and its hyperparameter constants.
 
 >>> has_tag({"metadata": {"tags": [SOLUTION_ONLY]}}, SOLUTION_ONLY)
 True
@@ -8,8 +8,12 @@ False
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+import nbformat
 
 __all__ = [
     "BADGES",
@@ -19,6 +23,7 @@ __all__ = [
     "PARAMETERS",
     "SOLUTION_ONLY",
     "has_tag",
+    "notebook_constants",
 ]
 
 BADGES = "badges"  # the Colab and Binder badges under a notebook's title (tools.launch_cells)
@@ -32,3 +37,34 @@ LEARNING_TARGET = "nbval-check-output"  # nbval compares this cell's output: the
 def has_tag(cell: Mapping[str, Any], tag: str) -> bool:
     """Whether a notebook cell (an nbformat node or a plain dict) carries ``tag``."""
     return tag in cell.get("metadata", {}).get("tags", [])
+
+
+def notebook_constants(path: Path | str) -> dict[str, Any]:
+    """The ``UPPER_CASE = literal`` assignments of a notebook's code cells, by name.
+
+    A notebook's hyperparameters and learning targets are written once, in the notebook;
+    the benchmarks and the tests read them from there. Tuple assignments of literals
+    (``A, B = 1, 2``) count too; anything computed is skipped.
+    """
+    constants: dict[str, Any] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code" or cell.source.lstrip().startswith(("%", "!")):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # a cell with IPython magics further down
+            continue
+        for node in tree.body:
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            target = node.targets[0]
+            names = [target] if isinstance(target, ast.Name) else getattr(target, "elts", [])
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError):  # not a literal
+                continue
+            values = [value] if isinstance(target, ast.Name) else list(value)
+            for name, item in zip(names, values, strict=False):
+                if isinstance(name, ast.Name) and name.id.isupper():
+                    constants[name.id] = item
+    return constants

@@ -22,6 +22,7 @@ from nbformat import NotebookNode
 
 from course_utils import checks
 from tools import student_notebooks as authoring
+from tools.cells import SOLUTION_ONLY, has_tag
 from tools.run_notebooks import WidgetSafeNotebookClient as NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,23 +48,11 @@ def student_of(source: Path) -> Path:
     return STUDENT_DIR / source.name
 
 
-@pytest.mark.parametrize("source", NOTEBOOKS)
-def test_student_notebook_is_up_to_date(source: Path) -> None:
-    target = student_of(source)
-    assert target.exists(), f"{target} is missing: run `make exercises`"
-    expected = authoring.notebook_text(authoring.make_student_notebook(read(source), source.name))
-    assert target.read_text(encoding="utf-8") == expected, (
-        f"{target} differs from what the generator writes from {source}: run `make exercises` "
-        "(and edit only the complete notebook)"
-    )
-
-
-def test_every_student_notebook_has_a_complete_notebook() -> None:
-    names = {source.name for source in SOURCES}
-    orphans = [p.name for p in authoring.solution_notebooks(STUDENT_DIR) if p.name not in names]
-    assert not orphans, (
-        f"student notebooks without a complete notebook in {SOLUTION_DIR}: {orphans}"
-    )
+def test_student_notebooks_are_what_the_generator_writes() -> None:
+    """The generator's own drift check (`make check-exercises`): no stale, missing or orphan
+    student notebook."""
+    problems = authoring.check(SOLUTION_DIR, STUDENT_DIR)
+    assert not problems, "\n".join([*problems, "run `make exercises`"])
 
 
 @pytest.mark.parametrize("source", NOTEBOOKS)
@@ -76,7 +65,7 @@ def test_no_solution_reaches_the_student(source: Path) -> None:
     complete, student = read(source), read(target)
     by_id = {cell.id: cell for cell in student.cells}
     for cell in complete.cells:
-        if authoring.SOLUTION_ONLY_TAG in cell.metadata.get("tags", []):
+        if has_tag(cell, SOLUTION_ONLY):
             assert cell.id not in by_id, f"solution-only cell {cell.id} reached the student"
     for region in authoring.find_regions(complete, source.name):
         # A region line may appear in the student cell only where the author also wrote it
