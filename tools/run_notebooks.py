@@ -5,7 +5,9 @@ the kernel idle (jupyter/nbclient issue 312, nbconvert issues 2003 and 2029): to
 front end's Output widget, nbclient sends comm messages to the kernel on the shell channel
 while it is awaiting the cell's reply on that same channel. :class:`WidgetSafeNotebookClient`
 turns that emulation off; what the widget shows first is recorded as the cell's own output.
-The tests, the benchmarks and the maintainers' tooling execute notebooks with it; nbval,
+The tests, the benchmarks and the maintainers' tooling execute notebooks with it
+(``python -m tools.run_notebooks notebooks/solutions/04_*.ipynb`` re-executes a solution
+notebook in place and stores its outputs); nbval,
 which CI uses for the solution notebooks, has its own client, which never writes to the
 kernel during a cell.
 
@@ -18,11 +20,17 @@ kernel during a cell.
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbclient import NotebookClient
 
-__all__ = ["WidgetSafeNotebookClient"]
+__all__ = ["WidgetSafeNotebookClient", "execute_in_place", "main"]
 
 
 class WidgetSafeNotebookClient(NotebookClient):
@@ -35,3 +43,38 @@ class WidgetSafeNotebookClient(NotebookClient):
         # widget hung intermittently. Without it, what the widget shows on first display is
         # recorded as the cell's own output, which is what a reader of the file wants anyway.
         self.comm_open_handlers = {}
+
+
+def execute_in_place(path: Path, timeout: int = 900) -> float:
+    """Run a notebook top to bottom in a fresh kernel, in its own folder, and save it with
+    its outputs; return the seconds it took. A failing cell raises and nothing is written."""
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    WidgetSafeNotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    seconds = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.run_notebooks",
+        description="Execute solution notebooks in place, as nbval will (one torch thread), "
+        "and store their outputs. Then run `make exercises`.",
+    )
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # what `make` exports for nbval
+    for path in args.notebooks:
+        print(f"{path}: {execute_in_place(path, args.timeout):.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
