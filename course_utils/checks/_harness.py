@@ -23,6 +23,7 @@ from course_utils.checks._inputs import (
     _same_state,
     _state,
 )
+from course_utils.checks._rendering import render
 
 
 class ExerciseFailure(AssertionError):
@@ -30,6 +31,11 @@ class ExerciseFailure(AssertionError):
 
     # Defined here, raised by every check; students meet it as course_utils.checks.ExerciseFailure.
     __module__ = "course_utils.checks"
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for this error: the student's own lines (if their function
+        raised) and the diagnosis, never the check's code. Plain Python ignores this."""
+        return render(self)
 
 
 class _Variant(NamedTuple):

@@ -1,0 +1,152 @@
+"""How a failed check shows: in IPython the diagnosis and the student's own lines only,
+never the check's source (which holds the reference answers); elsewhere the full traceback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import pkgutil
+import re
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+import course_utils.checks
+from course_utils import checks
+from course_utils.checks import ExerciseFailure
+
+# A real IPython shell in a fresh interpreter, so that this process's display hooks and
+# `get_ipython()` stay as the other tests expect. Each cell's output ends with a separator.
+SHELL = """
+import json, sys
+from traitlets.config import Config
+from IPython.core.interactiveshell import InteractiveShell
+
+config = Config()
+config.HistoryManager.enabled = False
+shell = InteractiveShell.instance(config=config)
+for cell in json.loads(sys.argv[1]):
+    shell.run_cell(cell, store_history=True)
+    print({separator!r}, flush=True)
+"""
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+SEPARATOR = "=" * 20 + " end of cell " + "=" * 20
+
+CELLS = {
+    "setup": "from course_utils import checks\nimport torch.nn.functional as F",
+    "wrong value": (
+        "def q_loss(q_network, state_b, action_b, target_b):\n"
+        "    return F.mse_loss(q_network(state_b).max(dim=1, keepdim=True).values, target_b)\n"
+        "checks.check_q_loss(q_loss)"
+    ),
+    "student error": (
+        "def q_loss(q_network, state_b, action_b, target_b):\n"
+        '    return len(state_b) + "oops"\n'
+        "checks.check_q_loss(q_loss)"
+    ),
+    "error inside torch": (
+        "def q_loss(q_network, state_b, action_b, target_b):\n"
+        "    return F.mse_loss(q_network(state_b).gather(1, action_b), target_b.tolist())\n"
+        "checks.check_q_loss(q_loss)"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def shown(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """What IPython printed for each cell of CELLS."""
+    env = {**os.environ, "IPYTHONDIR": str(tmp_path_factory.mktemp("ipython"))}
+    done = subprocess.run(
+        [sys.executable, "-c", SHELL.format(separator=SEPARATOR), json.dumps(list(CELLS.values()))],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    outputs = done.stdout.split(SEPARATOR + "\n")
+    assert len(outputs) == len(CELLS) + 1, done.stdout + done.stderr
+    return dict(zip(CELLS, outputs, strict=False))
+
+
+def check_source_lines() -> set[str]:
+    """Every non-blank line of the checks' own source code, stripped."""
+    modules = [course_utils.checks] + [
+        __import__(f"course_utils.checks.{info.name}", fromlist=["_"])
+        for info in pkgutil.iter_modules(course_utils.checks.__path__)
+    ]
+    return {
+        line.strip() for module in modules for line in inspect.getsource(module).splitlines()
+    } - {""}
+
+
+def assert_no_check_internals(output: str) -> None:
+    output = ANSI.sub("", output)
+    assert "Unexpected exception formatting" not in output  # our renderer did not crash
+    assert "Traceback" not in output
+    assert "course_utils" not in output
+    assert "site-packages" not in output
+    leaked = [line for line in check_source_lines() if len(line) >= 12 and line in output]
+    assert not leaked, f"lines of the check's source shown: {leaked}"
+
+
+def assert_diagnosis(output: str) -> None:
+    for part in ("❌ q_loss:", "expected:", "got:", "likely cause:", "hint:"):
+        assert part in output
+
+
+def test_ipython_shows_the_diagnosis_alone(shown: dict[str, str]) -> None:
+    output = shown["wrong value"]
+    assert_diagnosis(output)
+    assert "max used instead of the action taken" in output
+    assert_no_check_internals(output)
+    assert output.lstrip().startswith("❌"), "nothing before the diagnosis"
+
+
+def test_ipython_shows_the_students_line_then_the_diagnosis(shown: dict[str, str]) -> None:
+    output = shown["student error"]
+    assert_diagnosis(output)
+    assert_no_check_internals(output)
+    assert "Cell In[3], line 2, in q_loss" in output
+    assert 'return len(state_b) + "oops"' in output
+    assert "TypeError: unsupported operand" in output
+    assert output.index('"oops"') < output.index("❌"), "the student's line comes first"
+
+
+def test_ipython_hides_library_frames_of_a_students_error(shown: dict[str, str]) -> None:
+    output = shown["error inside torch"]
+    assert_diagnosis(output)
+    assert_no_check_internals(output)
+    assert "Cell In[4], line 2, in q_loss" in output
+    assert "target_b.tolist())" in output
+    assert "functional.py" not in output
+
+
+def broken(q_values_b, action_b):
+    return q_values_b.gather(1, action_b) + "oops"
+
+
+def test_plain_python_keeps_the_full_traceback() -> None:
+    with pytest.raises(ExerciseFailure) as failure:
+        checks.check_select_q_values(broken)
+    text = "".join(traceback.format_exception(failure.value))
+    assert str(Path("course_utils", "checks", "_harness.py")) in text
+    assert "course_utils.checks.ExerciseFailure" in text
+    assert isinstance(failure.value.__cause__, TypeError)
+
+
+def test_render_traceback_outside_ipython() -> None:
+    with pytest.raises(ExerciseFailure) as failure:
+        checks.check_select_q_values(broken)
+    lines = failure.value._render_traceback_()
+    assert all(isinstance(line, str) for line in lines)
+    text = "\n".join(lines)
+    assert f'File "{__file__}"' in text and "in broken" in text
+    assert 'q_values_b.gather(1, action_b) + "oops"' in text
+    assert text.index("TypeError") < text.index("❌")
+    assert "course_utils" not in text
