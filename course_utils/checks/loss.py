@@ -20,6 +20,13 @@ from course_utils.checks._inputs import B, _network, _snapshot, _state, _states
 
 __all__ = ["check_q_loss"]
 
+_FANCY_INDEXING = (
+    "`q_b[:, action_b]` is not a selection per row: each row picked the actions of all B rows, "
+    "a (B, B, 1) tensor ((B, B) with a squeezed index) that pairs every state with every "
+    "transition's action, so the loss compares B × B predictions with the targets, most of "
+    "them for actions never taken in that state."
+)
+
 
 @_isolated
 def check_q_loss(chk: _Check) -> None:
@@ -56,6 +63,8 @@ def check_q_loss(chk: _Check) -> None:
                 "a (B, B) broadcast: a (B,) tensor met a (B, 1) tensor, so every prediction was "
                 "compared with every target, and the result was not reduced either."
             )
+        elif tuple(got.shape) == (B, B, 1):
+            cause = f"{_FANCY_INDEXING} The result was not reduced either."
         else:
             cause = (
                 "the loss is not reduced to a scalar: one squared error per transition came back."
@@ -79,7 +88,11 @@ def check_q_loss(chk: _Check) -> None:
         )
     chk.ok()
     q_flat = taken_b.view(B)
+    fancy_b = q_b[:, action_b]  # (B, B, 1): row i holds q(s_i, a_j) for every j
+    fancy_hint = "select each row's own action: `q_network(state_b).gather(1, action_b)`, (B, 1)."
     variants = [
+        _Variant(((fancy_b - target_b) ** 2).mean(), _FANCY_INDEXING, fancy_hint),
+        _Variant(((fancy_b.squeeze(2) - target_b) ** 2).mean(), _FANCY_INDEXING, fancy_hint),
         _Variant(
             ((q_flat - target_b) ** 2).mean(),
             "a silent (B, B) broadcast: a (B,) prediction met the (B, 1) target (or the other "

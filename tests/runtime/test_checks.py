@@ -514,6 +514,18 @@ def loss_dim0(q_network, state_b, action_b, target_b):
     return F.mse_loss(q_network(state_b).gather(0, action_b), target_b)
 
 
+def loss_fancy(q_network, state_b, action_b, target_b):
+    return F.mse_loss(q_network(state_b)[:, action_b], target_b)
+
+
+def loss_fancy_squeezed(q_network, state_b, action_b, target_b):
+    return ((q_network(state_b)[:, action_b.squeeze(1)] - target_b) ** 2).mean()
+
+
+def loss_fancy_unreduced(q_network, state_b, action_b, target_b):
+    return (q_network(state_b)[:, action_b] - target_b) ** 2
+
+
 # --------------------------------------------------------------------------- the cases
 
 CORRECT: dict[str, list[Callable[..., Any]]] = {
@@ -760,6 +772,9 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ("check_q_loss", loss_max, "max used instead of the action taken"),
     ("check_q_loss", loss_huber, "Huber"),
     ("check_q_loss", loss_dim0, "gather along dim 0"),
+    ("check_q_loss", loss_fancy, "each row picked the actions of all B rows"),
+    ("check_q_loss", loss_fancy_squeezed, "(B, B) with a squeezed index"),
+    ("check_q_loss", loss_fancy_unreduced, "not a selection per row"),
 ]
 
 
