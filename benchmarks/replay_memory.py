@@ -2,7 +2,7 @@
 
 The slides keep transitions in a Python list and build each batch with ``random.sample``,
 ``zip`` and ``torch.cat``; ``ReplayMemory`` copies each transition into preallocated tensors
-and builds a batch with one indexing call per field. This times ``sample(batch_size)`` with
+and builds a batch from ``torch.randint`` indices with one ``index_select`` per field. This times ``sample(batch_size)`` with
 ``n_stored`` CartPole-like transitions stored, ``insert``, and one of each (a training step).
 
 ``insert`` cannot beat the slides': appending a reference to a list costs a fraction of a
