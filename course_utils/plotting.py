@@ -1,4 +1,6 @@
-"""Plots of training: learning curves, cost-to-go surface, greedy-action map.
+"""Every figure of the course: learning curves, the cost-to-go surface, the greedy-action
+map, and the didactic figures the explorers of :mod:`course_utils.widgets` draw (one neuron,
+gradient descent on a toy loss, q-values along an episode, an ε schedule).
 
 Every function returns a :class:`matplotlib.figure.Figure` and changes no global style
 (no ``rcParams``, no ``plt.style.use``). The figure is already closed in pyplot, so
@@ -9,17 +11,31 @@ cell's last line, without a semicolon), or with ``display(fig)``; saving it with
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
 import torch
 
+from course_utils._validation import positive_int
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["plot_stats", "plot_cost_to_go", "plot_max_q"]
+__all__ = [
+    "new_figure",
+    "plot_stats",
+    "plot_cost_to_go",
+    "plot_max_q",
+    "ACTIVATIONS",
+    "neuron_figure",
+    "quadratic_loss",
+    "descent_path",
+    "gradient_descent_figure",
+    "q_values_figure",
+    "epsilon_schedule_figure",
+]
 
 
 def new_figure(**kwargs: Any) -> Figure:
@@ -35,10 +51,6 @@ def new_figure(**kwargs: Any) -> Figure:
     fig = plt.figure(**kwargs)
     plt.close(fig)
     return fig
-
-
-def _x_label(name: str) -> str:
-    return "Episode" if "return" in name.lower() or "episode" in name.lower() else "Update"
 
 
 def plot_stats(
@@ -64,8 +76,7 @@ def plot_stats(
         raise ValueError(
             f"Expected `stats` to be a non-empty dict of name -> list of floats, got {stats!r}"
         )
-    if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
-        raise ValueError(f"Expected `window` to be a positive int, got {window!r}")
+    positive_int(window, "window")
     series = {}
     for name, values in stats.items():
         if not isinstance(values, Sequence | np.ndarray) or isinstance(values, str):
@@ -95,7 +106,8 @@ def plot_stats(
             average = np.convolve(values, np.ones(width) / width, mode="valid")
             ax.plot(steps[width - 1 :], average, color=raw.get_color(), label=f"average of {width}")
         ax.set_title(name)
-        ax.set_xlabel(xlabels.get(name, _x_label(name)))
+        per_episode = "return" in name.lower() or "episode" in name.lower()
+        ax.set_xlabel(xlabels.get(name, "Episode" if per_episode else "Update"))
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         if len(values) > 0:
@@ -126,8 +138,7 @@ def _state_grid(
         raise ValueError(
             f"Expected `env.observation_space` to have finite bounds, got {space.low}..{space.high}"
         )
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"Expected `resolution` to be an int >= 2, got {resolution!r}")
+    positive_int(resolution, "resolution", minimum=2)
     xs = np.linspace(space.low[0], space.high[0], resolution)
     ys = np.linspace(space.low[1], space.high[1], resolution)
     X, Y = np.meshgrid(xs, ys)
@@ -230,4 +241,158 @@ def plot_max_q(
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.set_title(r"Greedy action $\arg\max_a \hat q(s, a)$")
+    return fig
+
+
+# --- didactic figures, drawn by the explorers of course_utils.widgets -------------------
+
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+    "identity": lambda z: z,
+}
+
+
+def neuron_figure(w: float, b: float, activation: str) -> Figure:
+    """Plots ``y = activation(w * x + b)`` for ``x`` in [-5, 5].
+
+    Example:
+        >>> neuron_figure(2.0, -1.0, "relu").axes[0].get_xlabel()
+        '$x$'
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"Expected `activation` in {list(ACTIVATIONS)}, got {activation!r}")
+    x = np.linspace(-5, 5, 201)
+    z = w * x + b
+    fig = new_figure(figsize=(6, 3.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(x, z, "--", color="gray", alpha=0.6, label=r"$z = w x + b$")
+    ax.plot(x, ACTIVATIONS[activation](z), linewidth=2, label=rf"$y = \mathrm{{{activation}}}(z)$")
+    if activation in ("sigmoid", "tanh"):
+        ax.set_ylim(-1.2, 1.2)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.axvline(0, color="black", linewidth=0.5)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    ax.set_title(f"One neuron: y = {activation}({w:.2f} x + {b:.2f})")
+    ax.legend(loc="upper left")
+    return fig
+
+
+CURVATURE = np.array([1.0, 10.0])  # L(w) = ½ (1·w₁² + 10·w₂²): a long, narrow bowl
+START = np.array([-4.0, 2.0])
+
+
+def quadratic_loss(w: np.ndarray) -> np.ndarray:
+    """``L(w) = ½ (w₁² + 10 w₂²)``, for one ``w`` of shape ``(2,)`` or many, ``(..., 2)``."""
+    return 0.5 * (np.asarray(w) ** 2 * CURVATURE).sum(axis=-1)
+
+
+def descent_path(alpha: float, steps: int) -> np.ndarray:
+    """The points ``w₀, ..., w_steps`` of gradient descent ``w ← w − α ∇L(w)`` from ``START``.
+
+    It converges when ``α < 2 / 10`` (10 is the largest curvature) and diverges above.
+
+    Example:
+        >>> descent_path(0.1, 2)
+        array([[-4.  ,  2.  ],
+               [-3.6 ,  0.  ],
+               [-3.24,  0.  ]])
+    """
+    path = [START]
+    for _ in range(steps):
+        w = path[-1]
+        gradient = CURVATURE * w
+        path.append(w - alpha * gradient)
+    return np.array(path)
+
+
+def gradient_descent_figure(alpha: float, steps: int) -> Figure:
+    """Contours of ``quadratic_loss`` and the path of ``steps`` gradient-descent steps.
+
+    Example:
+        >>> gradient_descent_figure(0.18, 30).axes[0].get_title()
+        'α = 0.18: loss 28 → 8.46e-05 after 30 steps'
+        >>> gradient_descent_figure(0.25, 30).axes[0].get_title()
+        'α = 0.25: loss 28 → 7.35e+11 after 30 steps (diverges)'
+    """
+    path = descent_path(alpha, steps)
+    first, last = quadratic_loss(path[0]), quadratic_loss(path[-1])
+    w1, w2 = np.meshgrid(np.linspace(-5, 5, 201), np.linspace(-3, 3, 121))
+    fig = new_figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.contour(w1, w2, quadratic_loss(np.stack([w1, w2], axis=-1)), levels=15, cmap="viridis")
+    ax.plot(path[:, 0], path[:, 1], ".-", color="C3", label="gradient descent")
+    ax.plot(0, 0, "*", color="black", markersize=12, label="minimum")
+    ax.set_xlim(-5, 5)
+    ax.set_ylim(-3, 3)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    verdict = " (diverges)" if last > first else ""
+    ax.set_title(f"α = {alpha:.3g}: loss {first:.3g} → {last:.3g} after {steps} steps{verdict}")
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def q_values_figure(
+    q_values: np.ndarray, action_labels: Sequence[str], t: int, frame: np.ndarray | None = None
+) -> Figure:
+    """Bars of row ``t`` of ``q_values``, ``(T, n_actions)``, the greedy action highlighted.
+
+    ``frame``, an image of the state at step ``t``, is shown beside them.
+
+    Example:
+        >>> fig = q_values_figure(np.array([[1.0, 2.0], [3.0, 0.5]]), ["Left", "Right"], t=1)
+        >>> fig.axes[-1].get_title()
+        't = 1: greedy action Left'
+    """
+    greedy = int(np.argmax(q_values[t]))
+    fig = new_figure(figsize=(8 if frame is not None else 4.5, 3.2), layout="constrained")
+    if frame is not None:
+        ax_frame = fig.add_subplot(1, 2, 1)
+        ax_frame.imshow(frame)
+        ax_frame.set_axis_off()
+    ax = fig.add_subplot(1, 2, 2) if frame is not None else fig.add_subplot()
+    colors = ["C1" if a == greedy else "lightgray" for a in range(len(action_labels))]
+    ax.bar(range(len(action_labels)), q_values[t], color=colors, edgecolor="black")
+    ax.set_xticks(range(len(action_labels)), action_labels)
+    low, high = min(q_values.min(), 0.0), max(q_values.max(), 0.0)  # same scale at every t
+    margin = 0.05 * (high - low) or 1.0
+    ax.set_ylim(low - margin, high + margin)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_ylabel(r"$\hat q(s_t, a)$")
+    ax.set_title(f"t = {t}: greedy action {action_labels[greedy]}")
+    return fig
+
+
+def epsilon_schedule_figure(
+    schedule_fn: Callable[[int, float, float, float], float],
+    total_steps: int,
+    start: float,
+    end: float,
+    fraction: float,
+) -> Figure:
+    """Plots ``schedule_fn(step, start, end, fraction)`` for steps 0 to ``total_steps``.
+
+    Example:
+        >>> def linear(step, start, end, fraction):
+        ...     return max(end, start + (end - start) * step / (fraction * 1000))
+        >>> epsilon_schedule_figure(linear, 1000, 1.0, 0.05, 0.5).axes[0].get_ylabel()
+        'ε'
+    """
+    positive_int(total_steps, "total_steps")
+    steps = np.unique(np.linspace(0, total_steps, min(total_steps + 1, 500)).astype(int))
+    epsilons = [float(schedule_fn(int(step), start, end, fraction)) for step in steps]
+    fig = new_figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(steps, epsilons, linewidth=2)
+    ax.axvline(fraction * total_steps, color="gray", linestyle=":", label="fraction × total_steps")
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_xlabel("Step")
+    ax.set_ylabel("ε")
+    ax.set_title(
+        f"ε: {start:.2f} → {end:.2f} over the first {fraction:.0%} of {total_steps:,} steps"
+    )
+    ax.legend(loc="upper right", fontsize="small")
     return fig

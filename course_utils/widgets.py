@@ -2,8 +2,8 @@
 
 Each function returns an ``ipywidgets.interactive`` (a box of controls above a plot); make
 it the last line of a cell to show it. They work with ipywidgets 7 (Colab) and 8 and keep
-no state between calls. The plots are drawn by small functions of their own
-(``neuron_figure``, ...), which also work without widgets.
+no state between calls. This module holds only the controls: each plot is a figure of
+:mod:`course_utils.plotting` (``neuron_figure``, ...), which also works without widgets.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ import torch
 from IPython import get_ipython
 from IPython.display import display
 
-from course_utils.plotting import new_figure
+from course_utils._validation import positive_int
+from course_utils.plotting import (
+    ACTIVATIONS,
+    epsilon_schedule_figure,
+    gradient_descent_figure,
+    neuron_figure,
+    q_values_figure,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,13 +36,6 @@ __all__ = [
     "q_values_explorer",
     "epsilon_schedule_explorer",
 ]
-
-ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0),
-    "identity": lambda z: z,
-}
 
 
 def _show(fig: Figure, caption: str | None = None) -> None:
@@ -59,32 +59,6 @@ def _interactive(function: Callable[..., None], **controls: Any) -> ipywidgets.i
 # --- one neuron --------------------------------------------------------------------------
 
 
-def neuron_figure(w: float, b: float, activation: str) -> Figure:
-    """Plots ``y = activation(w * x + b)`` for ``x`` in [-5, 5].
-
-    Example:
-        >>> neuron_figure(2.0, -1.0, "relu").axes[0].get_xlabel()
-        '$x$'
-    """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"Expected `activation` in {list(ACTIVATIONS)}, got {activation!r}")
-    x = np.linspace(-5, 5, 201)
-    z = w * x + b
-    fig = new_figure(figsize=(6, 3.5), layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(x, z, "--", color="gray", alpha=0.6, label=r"$z = w x + b$")
-    ax.plot(x, ACTIVATIONS[activation](z), linewidth=2, label=rf"$y = \mathrm{{{activation}}}(z)$")
-    if activation in ("sigmoid", "tanh"):
-        ax.set_ylim(-1.2, 1.2)
-    ax.axhline(0, color="black", linewidth=0.5)
-    ax.axvline(0, color="black", linewidth=0.5)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
-    ax.set_title(f"One neuron: y = {activation}({w:.2f} x + {b:.2f})")
-    ax.legend(loc="upper left")
-    return fig
-
-
 def neuron_explorer() -> ipywidgets.interactive:
     """Sliders for the weight ``w`` and bias ``b`` of one neuron, and its activation.
 
@@ -102,60 +76,6 @@ def neuron_explorer() -> ipywidgets.interactive:
 
 
 # --- gradient descent ---------------------------------------------------------------------
-
-CURVATURE = np.array([1.0, 10.0])  # L(w) = ½ (1·w₁² + 10·w₂²): a long, narrow bowl
-START = np.array([-4.0, 2.0])
-
-
-def quadratic_loss(w: np.ndarray) -> np.ndarray:
-    """``L(w) = ½ (w₁² + 10 w₂²)``, for one ``w`` of shape ``(2,)`` or many, ``(..., 2)``."""
-    return 0.5 * (np.asarray(w) ** 2 * CURVATURE).sum(axis=-1)
-
-
-def descent_path(alpha: float, steps: int) -> np.ndarray:
-    """The points ``w₀, ..., w_steps`` of gradient descent ``w ← w − α ∇L(w)`` from ``START``.
-
-    It converges when ``α < 2 / 10`` (10 is the largest curvature) and diverges above.
-
-    Example:
-        >>> descent_path(0.1, 2)
-        array([[-4.  ,  2.  ],
-               [-3.6 ,  0.  ],
-               [-3.24,  0.  ]])
-    """
-    path = [START]
-    for _ in range(steps):
-        w = path[-1]
-        gradient = CURVATURE * w
-        path.append(w - alpha * gradient)
-    return np.array(path)
-
-
-def gradient_descent_figure(alpha: float, steps: int) -> Figure:
-    """Contours of ``quadratic_loss`` and the path of ``steps`` gradient-descent steps.
-
-    Example:
-        >>> gradient_descent_figure(0.18, 30).axes[0].get_title()
-        'α = 0.18: loss 28 → 8.46e-05 after 30 steps'
-        >>> gradient_descent_figure(0.25, 30).axes[0].get_title()
-        'α = 0.25: loss 28 → 7.35e+11 after 30 steps (diverges)'
-    """
-    path = descent_path(alpha, steps)
-    first, last = quadratic_loss(path[0]), quadratic_loss(path[-1])
-    w1, w2 = np.meshgrid(np.linspace(-5, 5, 201), np.linspace(-3, 3, 121))
-    fig = new_figure(figsize=(7, 4.2), layout="constrained")
-    ax = fig.add_subplot()
-    ax.contour(w1, w2, quadratic_loss(np.stack([w1, w2], axis=-1)), levels=15, cmap="viridis")
-    ax.plot(path[:, 0], path[:, 1], ".-", color="C3", label="gradient descent")
-    ax.plot(0, 0, "*", color="black", markersize=12, label="minimum")
-    ax.set_xlim(-5, 5)
-    ax.set_ylim(-3, 3)
-    ax.set_xlabel("$w_1$")
-    ax.set_ylabel("$w_2$")
-    verdict = " (diverges)" if last > first else ""
-    ax.set_title(f"α = {alpha:.3g}: loss {first:.3g} → {last:.3g} after {steps} steps{verdict}")
-    ax.legend(loc="lower right", fontsize="small")
-    return fig
 
 
 def gradient_descent_explorer() -> ipywidgets.interactive:
@@ -190,6 +110,7 @@ def snapshot_explorer(
     ``plot_fn=lambda q_network: plot_cost_to_go(q_network, env)``.
 
     Example:
+        >>> from course_utils.plotting import new_figure
         >>> snapshots = [("episode 0", 1.0), ("episode 100", 3.0)]
         >>> def plot_line(slope):
         ...     fig = new_figure()
@@ -224,35 +145,6 @@ def snapshot_explorer(
 
 
 # --- q-values along an episode --------------------------------------------------------------
-
-
-def q_values_figure(
-    q_values: np.ndarray, action_labels: Sequence[str], t: int, frame: np.ndarray | None = None
-) -> Figure:
-    """Bar chart of ``q_values[t]``, the greedy action highlighted; ``frame`` beside it.
-
-    Example:
-        >>> fig = q_values_figure(np.array([[1.0, 2.0], [3.0, 0.5]]), ["Left", "Right"], t=1)
-        >>> fig.axes[-1].get_title()
-        't = 1: greedy action Left'
-    """
-    greedy = int(np.argmax(q_values[t]))
-    fig = new_figure(figsize=(8 if frame is not None else 4.5, 3.2), layout="constrained")
-    if frame is not None:
-        ax_frame = fig.add_subplot(1, 2, 1)
-        ax_frame.imshow(frame)
-        ax_frame.set_axis_off()
-    ax = fig.add_subplot(1, 2, 2) if frame is not None else fig.add_subplot()
-    colors = ["C1" if a == greedy else "lightgray" for a in range(len(action_labels))]
-    ax.bar(range(len(action_labels)), q_values[t], color=colors, edgecolor="black")
-    ax.set_xticks(range(len(action_labels)), action_labels)
-    low, high = min(q_values.min(), 0.0), max(q_values.max(), 0.0)  # same scale at every t
-    margin = 0.05 * (high - low) or 1.0
-    ax.set_ylim(low - margin, high + margin)
-    ax.axhline(0, color="black", linewidth=0.5)
-    ax.set_ylabel(r"$\hat q(s_t, a)$")
-    ax.set_title(f"t = {t}: greedy action {action_labels[greedy]}")
-    return fig
 
 
 def q_values_explorer(
@@ -299,37 +191,6 @@ def q_values_explorer(
 # --- exploration schedule --------------------------------------------------------------------
 
 
-def epsilon_schedule_figure(
-    schedule_fn: Callable[[int, float, float, float], float],
-    total_steps: int,
-    start: float,
-    end: float,
-    fraction: float,
-) -> Figure:
-    """Plots ``schedule_fn(step, start, end, fraction)`` for steps 0 to ``total_steps``.
-
-    Example:
-        >>> def linear(step, start, end, fraction):
-        ...     return max(end, start + (end - start) * step / (fraction * 1000))
-        >>> epsilon_schedule_figure(linear, 1000, 1.0, 0.05, 0.5).axes[0].get_ylabel()
-        'ε'
-    """
-    steps = np.unique(np.linspace(0, total_steps, min(total_steps + 1, 500)).astype(int))
-    epsilons = [float(schedule_fn(int(step), start, end, fraction)) for step in steps]
-    fig = new_figure(figsize=(6, 3.2), layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(steps, epsilons, linewidth=2)
-    ax.axvline(fraction * total_steps, color="gray", linestyle=":", label="fraction × total_steps")
-    ax.set_ylim(-0.02, 1.05)
-    ax.set_xlabel("Step")
-    ax.set_ylabel("ε")
-    ax.set_title(
-        f"ε: {start:.2f} → {end:.2f} over the first {fraction:.0%} of {total_steps:,} steps"
-    )
-    ax.legend(loc="upper right", fontsize="small")
-    return fig
-
-
 def epsilon_schedule_explorer(
     schedule_fn: Callable[[int, float, float, float], float], total_steps: int
 ) -> ipywidgets.interactive:
@@ -349,8 +210,7 @@ def epsilon_schedule_explorer(
         raise TypeError(
             f"Expected `schedule_fn` to be callable, (step, start, end, fraction) -> ε, got {schedule_fn!r}"
         )
-    if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps <= 0:
-        raise ValueError(f"Expected `total_steps` to be a positive int, got {total_steps!r}")
+    positive_int(total_steps, "total_steps")
     return _interactive(
         lambda start, end, fraction: _show(
             epsilon_schedule_figure(schedule_fn, total_steps, start, end, fraction)

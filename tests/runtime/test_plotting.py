@@ -9,7 +9,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from course_utils import TorchEnv, plot_cost_to_go, plot_max_q, plot_stats
+from course_utils import TorchEnv, plot_cost_to_go, plot_max_q, plot_stats, plotting
 from course_utils.plotting import _state_grid
 
 # No test may change matplotlib's global style or leave a figure open in pyplot.
@@ -183,3 +183,102 @@ def test_unbounded_spaces_are_rejected():
 def test_max_q_needs_one_label_per_action(mountain_car, labels):
     with pytest.raises(ValueError, match=r"`action_labels` to name each of the 3 actions"):
         plot_max_q(nn.Linear(2, 3), mountain_car, labels, resolution=4)
+
+
+# --- didactic figures (the explorers' plots) ---------------------------------------------
+
+
+@pytest.mark.parametrize("activation", list(plotting.ACTIVATIONS))
+def test_neuron_figure_plots_the_activation(activation):
+    fig = plotting.neuron_figure(w=2.0, b=-1.0, activation=activation)
+    x, y = fig.axes[0].get_lines()[1].get_data()
+    expected = {"sigmoid": 1 / (1 + np.exp(-(2 * x - 1))), "tanh": np.tanh(2 * x - 1)}
+    expected |= {"relu": np.maximum(2 * x - 1, 0), "identity": 2 * x - 1}
+    np.testing.assert_allclose(y, expected[activation])
+
+
+def test_neuron_figure_rejects_unknown_activations():
+    with pytest.raises(ValueError, match=r"`activation` in \['sigmoid'"):
+        plotting.neuron_figure(1.0, 0.0, "softmax")
+
+
+@pytest.mark.parametrize(
+    ("alpha", "regime"),
+    [(0.001, "too slow"), (0.18, "converges"), (0.25, "diverges")],
+)
+def test_gradient_descent_regimes(alpha, regime):
+    path = plotting.descent_path(alpha, steps=30)
+    assert path.shape == (31, 2)
+    first, last = plotting.quadratic_loss(path[0]), plotting.quadratic_loss(path[-1])
+    if regime == "too slow":
+        assert last > 0.5 * first
+    elif regime == "converges":
+        assert last < 1e-3 * first
+    else:
+        assert last > first
+    title = plotting.gradient_descent_figure(alpha, 30).axes[0].get_title()
+    assert title.endswith("(diverges)") == (regime == "diverges")
+
+
+def test_gradient_descent_steps_against_the_gradient():
+    w0, w1 = plotting.descent_path(0.01, steps=1)
+    assert plotting.quadratic_loss(w1) < plotting.quadratic_loss(w0)  # w ← w − α∇L, minus sign
+
+
+@pytest.mark.parametrize(
+    "frame", [None, np.zeros((8, 12, 3), dtype=np.uint8)], ids=["bars", "frame"]
+)
+def test_q_values_figure_highlights_the_greedy_action_on_one_scale(frame):
+    fig = plotting.q_values_figure(np.array([[1.0, 2.0], [3.0, -1.0]]), ["Left", "Right"], 1, frame)
+    assert len(fig.axes) == (1 if frame is None else 2)
+    ax = fig.axes[-1]
+    assert ax.get_title() == "t = 1: greedy action Left"
+    assert [bar.get_height() for bar in ax.patches] == [3.0, -1.0]
+    assert ax.patches[0].get_facecolor() != ax.patches[1].get_facecolor()
+    assert ax.get_ylim()[0] <= -1.0 and ax.get_ylim()[1] >= 3.0
+
+
+def test_epsilon_schedule_figure_calls_the_schedule_at_every_plotted_step():
+    calls = []
+
+    def schedule(step, start, end, fraction):
+        calls.append((step, start, end, fraction))
+        return start
+
+    fig = plotting.epsilon_schedule_figure(schedule, 100, 0.9, 0.1, 0.5)
+    steps, epsilons = fig.axes[0].get_lines()[0].get_data()
+    assert list(steps) == list(range(101)) == [call[0] for call in calls]
+    assert set(epsilons) == {0.9} and calls[0][1:] == (0.9, 0.1, 0.5)
+
+
+def test_every_figure_is_public_in_plotting_and_none_is_left_in_widgets():
+    from course_utils import widgets
+
+    assert {"new_figure", "neuron_figure", "gradient_descent_figure"} <= set(plotting.__all__)
+    assert {"q_values_figure", "epsilon_schedule_figure"} <= set(plotting.__all__)
+    defined_in_widgets = {
+        name
+        for name, value in vars(widgets).items()
+        if callable(value) and getattr(value, "__module__", None) == widgets.__name__
+    }
+    assert defined_in_widgets == {"_show", "_interactive", *widgets.__all__}
+
+
+@pytest.mark.parametrize("bad", [True, 2.0, 0, -3], ids=["bool", "float", "zero", "negative"])
+@pytest.mark.parametrize(
+    ("name", "plot"),
+    [
+        ("window", lambda bad: plot_stats({"Returns": [1.0, 2.0]}, window=bad)),
+        (
+            "resolution",
+            lambda bad: plot_cost_to_go(nn.Linear(2, 3), gym.make("MountainCar-v0"), bad),
+        ),
+        ("total_steps", lambda bad: plotting.epsilon_schedule_figure(max, bad, 1.0, 0.1, 0.5)),
+    ],
+    ids=["window", "resolution", "total-steps"],
+)
+def test_integer_arguments_name_themselves_when_rejected(name, plot, bad):
+    with pytest.raises(
+        ValueError, match=rf"Expected `{name}` to be (a positive int|an int >= 2), got"
+    ):
+        plot(bad)

@@ -46,43 +46,6 @@ def test_neuron_explorer_follows_its_controls(shown):
     assert shown[-1][0].axes[0].get_title() == "One neuron: y = relu(2.50 x + 0.00)"
 
 
-@pytest.mark.parametrize("activation", list(widgets.ACTIVATIONS))
-def test_neuron_figure_plots_the_activation(activation):
-    fig = widgets.neuron_figure(w=2.0, b=-1.0, activation=activation)
-    x, y = fig.axes[0].get_lines()[1].get_data()
-    expected = {"sigmoid": 1 / (1 + np.exp(-(2 * x - 1))), "tanh": np.tanh(2 * x - 1)}
-    expected |= {"relu": np.maximum(2 * x - 1, 0), "identity": 2 * x - 1}
-    np.testing.assert_allclose(y, expected[activation])
-
-
-def test_neuron_figure_rejects_unknown_activations():
-    with pytest.raises(ValueError, match=r"`activation` in \['sigmoid'"):
-        widgets.neuron_figure(1.0, 0.0, "softmax")
-
-
-@pytest.mark.parametrize(
-    ("alpha", "regime"),
-    [(0.001, "too slow"), (0.18, "converges"), (0.25, "diverges")],
-)
-def test_gradient_descent_regimes(alpha, regime):
-    path = widgets.descent_path(alpha, steps=30)
-    assert path.shape == (31, 2)
-    first, last = widgets.quadratic_loss(path[0]), widgets.quadratic_loss(path[-1])
-    if regime == "too slow":
-        assert last > 0.5 * first
-    elif regime == "converges":
-        assert last < 1e-3 * first
-    else:
-        assert last > first
-    title = widgets.gradient_descent_figure(alpha, 30).axes[0].get_title()
-    assert title.endswith("(diverges)") == (regime == "diverges")
-
-
-def test_gradient_descent_steps_against_the_gradient():
-    w0, w1 = widgets.descent_path(0.01, steps=1)
-    assert widgets.quadratic_loss(w1) < widgets.quadratic_loss(w0)  # w ← w − α∇L, minus sign
-
-
 def test_gradient_descent_explorer_has_a_log_slider(shown):
     explorer = widgets.gradient_descent_explorer()
     sliders = controls(explorer)
