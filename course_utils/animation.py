@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import gymnasium as gym
 import numpy as np
 import torch
 
+from course_utils._validation import positive_int, seed_int
 from course_utils.envs import TorchEnv
 from course_utils.plotting import new_figure
 
@@ -17,6 +19,25 @@ if TYPE_CHECKING:
     from IPython.display import HTML
 
 __all__ = ["show_episode"]
+
+
+@contextmanager
+def _sdl_video_driver() -> Iterator[None]:
+    """Lets pygame, which draws gymnasium's classic-control frames, start without a screen.
+
+    pygame starts SDL's video system even to draw off-screen, and an SDL build that finds
+    no display and no ``SDL_VIDEODRIVER`` may refuse ("No available video device"). Where
+    the caller chose no driver, this names SDL's ``dummy`` one while the episode is
+    recorded, then removes it again: nothing outlives the call.
+    """
+    chosen = "SDL_VIDEODRIVER" in os.environ
+    if not chosen:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    try:
+        yield
+    finally:
+        if not chosen:
+            os.environ.pop("SDL_VIDEODRIVER", None)
 
 
 def _record(
@@ -79,21 +100,19 @@ def show_episode(
         raise TypeError(
             f"Expected `policy` to be callable, state -> action, or None, got {policy!r}"
         )
-    for name, value in (("max_frames", max_frames), ("fps", fps)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"Expected `{name}` to be a positive int, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"Expected `seed` to be a non-negative int, got {seed!r}")
+    positive_int(max_frames, "max_frames")
+    positive_int(fps, "fps")
+    seed_int(seed, "seed")
 
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame without a screen
-    env = TorchEnv(gym.make(env_id, render_mode="rgb_array"))
-    try:
-        frames, episode_return, steps = _record(env, policy, seed, max_frames)
-    finally:
-        env.close()
+    with _sdl_video_driver():
+        env = TorchEnv(gym.make(env_id, render_mode="rgb_array"))
+        try:
+            frames, episode_return, steps = _record(env, policy, seed, max_frames)
+        finally:
+            env.close()  # also shuts pygame's display down, so SDL forgets the driver
 
     height, width = frames[0].shape[:2]
     dpi = 100

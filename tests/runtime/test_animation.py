@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -56,10 +60,43 @@ def test_same_seed_same_animation():
         ({"policy": "greedy"}, TypeError, r"`policy` to be callable"),
         ({"max_frames": 0}, ValueError, r"`max_frames` to be a positive int, got 0"),
         ({"fps": 2.5}, ValueError, r"`fps` to be a positive int, got 2.5"),
-        ({"seed": -1}, ValueError, r"`seed` to be a non-negative int, got -1"),
+        ({"seed": -1}, ValueError, r"`seed` to be a non-negative int below 2\*\*32, got -1"),
+        ({"seed": 1.0}, ValueError, r"`seed` to be a non-negative int below 2\*\*32, got 1.0"),
+        ({"max_frames": True}, ValueError, r"`max_frames` to be a positive int, got True"),
+        ({"fps": -15}, ValueError, r"`fps` to be a positive int, got -15"),
     ],
-    ids=["env-id", "policy", "max-frames", "fps", "seed"],
+    ids=["env-id", "policy", "max-frames", "fps", "seed", "float-seed", "bool-frames", "fps<0"],
 )
 def test_show_episode_rejects_bad_input(kwargs, error, message):
     with pytest.raises(error, match=message):
         show_episode(**{"env_id": "CartPole-v1", **kwargs})
+
+
+HEADLESS = """
+import json, os
+from course_utils import show_episode
+html = show_episode("CartPole-v1", seed=0, max_frames=3)
+print(json.dumps({"frames": html.data.count("data:image/png;base64"),
+                  "driver_left": os.environ.get("SDL_VIDEODRIVER")}))
+"""
+
+
+def test_show_episode_renders_without_a_screen_or_a_chosen_driver():
+    """As on Colab or a server: no display, no SDL_VIDEODRIVER (conftest sets one for this
+    process, so a fresh interpreter without it), and nothing left behind in os.environ."""
+    bare = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "DISPLAY")}
+    done = subprocess.run(
+        [sys.executable, "-c", HEADLESS], env=bare, capture_output=True, text=True, check=True
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"frames": 3, "driver_left": None}
+
+
+@pytest.mark.parametrize("chosen", [None, "dummy", "offscreen"])
+def test_show_episode_leaves_the_callers_video_driver_as_it_was(monkeypatch, chosen):
+    if chosen is None:
+        monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    else:
+        monkeypatch.setenv("SDL_VIDEODRIVER", chosen)
+    show_episode("CartPole-v1", seed=0, max_frames=2)
+    assert os.environ.get("SDL_VIDEODRIVER") == chosen
