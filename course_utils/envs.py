@@ -8,6 +8,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from course_utils._validation import torch_device
+
 __all__ = ["TorchEnv"]
 
 
@@ -64,10 +66,7 @@ class TorchEnv(gym.Wrapper):
             raise TypeError(
                 f"Expected `env.action_space` to be a gymnasium.spaces.Discrete, got {action_space!r}"
             )
-        try:
-            self.device = torch.device(device)
-        except (RuntimeError, TypeError) as error:
-            raise ValueError(f"Expected `device` to name a torch device, got {device!r}") from error
+        self.device = torch_device(device)
         super().__init__(env)
         self._first_action = int(action_space.start)
         self._end_action = int(action_space.start + action_space.n)

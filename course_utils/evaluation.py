@@ -9,14 +9,10 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from course_utils._validation import positive_int, seed_int
 from course_utils.envs import TorchEnv
 
 __all__ = ["seed_everything", "evaluate"]
-
-
-def _check_seed(seed: object, name: str = "seed") -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ValueError(f"Expected `{name}` to be an int from 0 to 2**32 - 1, got {seed!r}")
 
 
 def seed_everything(env: gym.Env, seed: int) -> None:
@@ -41,7 +37,7 @@ def seed_everything(env: gym.Env, seed: int) -> None:
     """
     if not isinstance(env, gym.Env):
         raise TypeError(f"Expected `env` to be a gymnasium.Env, got {type(env).__name__}")
-    _check_seed(seed)
+    seed_int(seed, "seed")
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (the legacy global generator is what we seed)
     torch.manual_seed(seed)
@@ -82,9 +78,8 @@ def evaluate(
         )
     if not callable(policy):
         raise TypeError(f"Expected `policy` to be callable, state -> action, got {policy!r}")
-    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes <= 0:
-        raise ValueError(f"Expected `episodes` to be a positive int, got {episodes!r}")
-    _check_seed(seed)
+    positive_int(episodes, "episodes")
+    seed_int(seed, "seed")
     returns = np.zeros(episodes)
     with torch.no_grad():
         for episode in range(episodes):

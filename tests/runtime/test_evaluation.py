@@ -150,10 +150,21 @@ def test_evaluate_runs_the_policy_without_gradients():
         ({"policy": "greedy"}, TypeError, r"`policy` to be callable"),
         ({"episodes": 0}, ValueError, r"`episodes` to be a positive int, got 0"),
         ({"episodes": 2.0}, ValueError, r"`episodes` to be a positive int, got 2.0"),
-        ({"seed": -1}, ValueError, r"`seed` to be an int from 0 to 2\*\*32 - 1, got -1"),
-        ({"seed": "0"}, ValueError, r"`seed` to be an int .* got '0'"),
+        ({"episodes": -3}, ValueError, r"`episodes` to be a positive int, got -3"),
+        ({"episodes": True}, ValueError, r"`episodes` to be a positive int, got True"),
+        ({"seed": -1}, ValueError, r"`seed` to be a non-negative int below 2\*\*32, got -1"),
+        ({"seed": "0"}, ValueError, r"`seed` to be a non-negative int .* got '0'"),
     ],
-    ids=["raw-env", "policy", "no-episodes", "float-episodes", "negative-seed", "str-seed"],
+    ids=[
+        "raw-env",
+        "policy",
+        "no-episodes",
+        "float-episodes",
+        "negative-episodes",
+        "bool-episodes",
+        "negative-seed",
+        "str-seed",
+    ],
 )
 def test_evaluate_rejects_bad_input(kwargs, error, message):
     arguments = {"env": TorchEnv(gym.make("CartPole-v1")), "policy": balance, **kwargs}
@@ -165,12 +176,22 @@ def test_evaluate_rejects_bad_input(kwargs, error, message):
     ("env", "seed", "error", "message"),
     [
         ("CartPole-v1", 0, TypeError, r"`env` to be a gymnasium.Env, got str"),
-        (None, 1.5, ValueError, r"`seed` to be an int .* got 1.5"),
-        (None, 2**32, ValueError, r"`seed` to be an int .* got 4294967296"),
+        (None, 1.5, ValueError, r"`seed` to be a non-negative int .* got 1.5"),
+        (None, 2**32, ValueError, r"`seed` to be a non-negative int .* got 4294967296"),
+        (None, -1, ValueError, r"`seed` to be a non-negative int .* got -1"),
+        (None, False, ValueError, r"`seed` to be a non-negative int .* got False"),
     ],
-    ids=["env-name", "float-seed", "seed-too-large"],
+    ids=["env-name", "float-seed", "seed-too-large", "negative-seed", "bool-seed"],
 )
 def test_seed_everything_rejects_bad_input(env, seed, error, message):
     env = TorchEnv(gym.make("CartPole-v1")) if env is None else env
     with pytest.raises(error, match=message):
         seed_everything(env, seed)
+
+
+@pytest.mark.parametrize("seed", [0, 2**32 - 1])
+def test_every_seeded_function_accepts_the_same_seeds(seed):
+    """One bound everywhere: any int NumPy's legacy seeding takes (0 to 2**32 - 1)."""
+    env = TorchEnv(gym.make("CartPole-v1"))
+    seed_everything(env, seed)
+    assert evaluate(env, balance, episodes=1, seed=seed).shape == (1,)
