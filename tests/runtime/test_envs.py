@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -28,10 +30,63 @@ class DummyEnv(gym.Env):
         return self.observation_space.sample(), 0.0, False, False, {}
 
 
-@pytest.mark.filterwarnings("ignore:.*infinity:UserWarning")  # CartPole's unbounded velocities
+class Unbatched(gym.Wrapper):
+    """TorchEnv's results in gymnasium's own types: the batch dimension dropped, tensors back
+    to NumPy arrays and Python numbers. Only the representation changes, so gymnasium's
+    `check_env`, which cannot read `(1, D)` tensors, checks everything else TorchEnv does:
+    seeding, determinism, fresh data at every call, values inside the spaces, the API."""
+
+    def reset(self, *, seed=None, options=None):
+        state, info = self.env.reset(seed=seed, options=options)
+        return state[0].numpy(), info
+
+    def step(self, action):
+        next_state, reward, terminated, truncated, info = self.env.step(torch.tensor([[action]]))
+        return next_state[0].numpy(), reward.item(), terminated.item(), truncated.item(), info
+
+
+# What check_env says of any wrapped environment, and of CartPole's unbounded velocities.
+EXPECTED_WARNINGS = ("different from the unwrapped version", "infinity")
+
+
 @pytest.mark.parametrize("env_id", ENV_IDS)
-def test_gymnasium_env_checker_accepts_the_course_environments(env_id):
-    check_env(gym.make(env_id).unwrapped, skip_render_check=True)
+def test_gymnasium_env_checker_accepts_the_wrapped_environments(env_id):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # The close check re-creates the environment from `env.spec`, which needs every
+        # wrapper to record its arguments (gymnasium.utils.RecordConstructorArgs); the course
+        # never re-creates environments from specs, so closing is tested on its own below.
+        check_env(
+            Unbatched(TorchEnv(gym.make(env_id))), skip_render_check=True, skip_close_check=True
+        )
+    unexpected = [
+        str(w.message) for w in caught if not any(e in str(w.message) for e in EXPECTED_WARNINGS)
+    ]
+    assert unexpected == []
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_wrapped_environments_keep_what_check_env_checks_in_tensor_form(env_id):
+    """check_env's seeding, determinism and fresh-data checks, on TorchEnv's tensors."""
+    env = TorchEnv(gym.make(env_id))
+    first, _ = env.reset(seed=123)
+    after_first, _ = env.reset()
+    again, _ = env.reset(seed=123)
+    assert torch.equal(first, again)  # a seed fixes the start
+    assert torch.equal(after_first, env.reset()[0])  # ... and the unseeded resets after it
+    assert not torch.equal(first, env.reset(seed=456)[0])
+    assert first[0].numpy() in env.observation_space
+
+    def one_step(seed):
+        env.reset(seed=seed)
+        return env.step(torch.tensor([[1]]))
+
+    step_1, step_2 = one_step(123), one_step(123)
+    for tensor_1, tensor_2 in zip(step_1[:4], step_2[:4], strict=True):
+        assert torch.equal(tensor_1, tensor_2)  # same seed and action, same transition
+        assert tensor_1.untyped_storage().data_ptr() != tensor_2.untyped_storage().data_ptr()
+    assert not step_1[2].item() and not step_1[3].item()  # neither ends after one step
+    assert step_1[0][0].numpy() in env.observation_space
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -124,6 +179,14 @@ def test_returned_tensors_are_not_shared_between_steps():
     reward += 10
     _, reward, terminated, _, _ = env.step(0)
     assert reward.item() == 1.0 and not terminated.item()
+
+
+def test_closing_twice_is_allowed():
+    env = TorchEnv(gym.make("CartPole-v1", render_mode="rgb_array"))
+    env.reset(seed=0)
+    env.render()
+    env.close()
+    env.close()
 
 
 def test_render_and_spaces_pass_through():
