@@ -43,6 +43,7 @@ from course_utils.checks.targets import (
     check_dqn_targets,
     check_sarsa_targets,
 )
+from course_utils.checks.update_step import check_dqn_update
 
 __all__ = [
     "ExerciseFailure",
@@ -54,6 +55,7 @@ __all__ = [
     "check_update_target_network",
     "check_sarsa_targets",
     "check_dqn_targets",
+    "check_dqn_update",
     "check_q_loss",
     "check_double_dqn_targets",
 ]

@@ -1,0 +1,364 @@
+"""Check of exercise 4.2 ``dqn_update`` (notebook 04): one DQN gradient step on a batch.
+
+The check gives the student's function a tiny seeded network, an SGD optimizer (so one step
+is exactly Δθ = −lr·clip(∇L)) and a batch with terminal rows, then compares the parameters
+after the call with reference steps: the correct one and the classic mistakes (no
+``zero_grad``, no clipping, clipping after the step, a wrong target). Its inputs make each
+mistake visible: the gradients hold garbage before the call (so a missing ``zero_grad``
+shows), ``max_grad_norm`` is a third of the gradient's norm (so clipping binds), and the
+target network is *not* frozen (so a gradient through the target shows).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from course_utils.checks._harness import _Check, _isolated, _show
+from course_utils.checks._inputs import (
+    GAMMA,
+    _network,
+    _rewards,
+    _same_state,
+    _snapshot,
+    _state,
+    _states,
+    _terminated,
+)
+from course_utils.checks.targets import _target_variants
+from course_utils.replay import Batch
+
+__all__ = ["check_dqn_update"]
+
+LR = 0.1  # the check's SGD learning rate
+
+
+class _CountingSGD(torch.optim.SGD):
+    """Plain SGD that counts its steps: one update is exactly θ ← θ − lr·∇."""
+
+    def __init__(self, params: object, lr: float) -> None:
+        super().__init__(params, lr=lr)  # type: ignore[arg-type]
+        self.steps = 0
+
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        self.steps += 1
+        return super().step(closure)
+
+
+def _params(network: nn.Module) -> list[Tensor]:
+    return [p.detach().clone() for p in network.parameters()]
+
+
+def _same(a: list[Tensor], b: list[Tensor]) -> bool:
+    return all(torch.allclose(x, y, atol=1e-6, rtol=1e-4) for x, y in zip(a, b, strict=True))
+
+
+def _reference_step(
+    q_network: nn.Module,
+    batch: Batch,
+    target_b: Tensor | Callable[[nn.Module], Tensor],
+    max_grad_norm: float,
+    *,
+    garbage: list[Tensor] | None = None,
+    clip: bool = True,
+) -> tuple[list[Tensor], float]:
+    """The parameters after one SGD step on a copy of ``q_network``, and the pre-step loss.
+
+    ``target_b`` is a tensor, or a function of the copied network (a target that keeps the
+    online network's gradient); ``garbage`` is added to the gradient (a missing zero_grad).
+    """
+    net = copy.deepcopy(q_network)
+    net.zero_grad(set_to_none=True)
+    target = target_b(net) if callable(target_b) else target_b
+    loss = F.mse_loss(net(batch.state).gather(1, batch.action), target)
+    loss.backward()
+    with torch.no_grad():
+        for p, g in zip(net.parameters(), garbage or [], strict=False):
+            p.grad += g
+    if clip:
+        nn.utils.clip_grad_norm_(net.parameters(), max_grad_norm)
+    with torch.no_grad():
+        for p in net.parameters():
+            p -= LR * p.grad
+    return _params(net), loss.item()
+
+
+def _grad_norm(network: nn.Module) -> float:
+    grads = [p.grad for p in network.parameters() if p.grad is not None]
+    return (
+        float(torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads]))) if grads else 0.0
+    )
+
+
+@_isolated
+def check_dqn_update(chk: _Check) -> None:
+    """Check ``dqn_update(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm)
+    -> float``: targets, loss, zero_grad, backward, clip, one step; the pre-step loss back.
+    """
+    q_network, target_q_network = _network(seed=70), _network(seed=71)  # target not frozen
+    state_b, next_state_b = _states(seed=72), _states(seed=73)
+    with torch.no_grad():
+        action_b = q_network(state_b).argmin(dim=1, keepdim=True)  # never the greedy action
+    reward_b, terminated_b = _rewards(), _terminated()
+    batch = Batch(state_b, action_b, reward_b, terminated_b, next_state_b)
+    mask_b = 1.0 - terminated_b.float()
+    with torch.no_grad():
+        max_b = target_q_network(next_state_b).max(dim=1, keepdim=True).values
+    target_b = reward_b + GAMMA * mask_b * max_b
+
+    # Clipping must bind: max_grad_norm is a third of the true gradient's norm.
+    probe = copy.deepcopy(q_network)
+    F.mse_loss(probe(state_b).gather(1, action_b), target_b).backward()
+    max_grad_norm = round(_grad_norm(probe) / 3, 4)
+    generator = torch.Generator().manual_seed(74)
+    garbage = [
+        3 * max_grad_norm * torch.randn(p.shape, generator=generator)
+        for p in q_network.parameters()
+    ]
+    expected, pre_loss = _reference_step(q_network, batch, target_b, max_grad_norm)
+    initial = _params(q_network)
+    unclipped = _reference_step(q_network, batch, target_b, max_grad_norm, clip=False)[0]
+    mistakes = _mistaken_steps(q_network, batch, target_b, mask_b, max_b, max_grad_norm, garbage)
+    for p, g in zip(q_network.parameters(), garbage, strict=True):
+        p.grad = g.clone()  # left over from an earlier step: zero_grad must clear it
+    optimizer = _CountingSGD(q_network.parameters(), lr=LR)
+    before_batch, target_state = _snapshot(batch), _state(target_q_network)
+    got = chk.call(q_network, target_q_network, optimizer, batch, GAMMA, max_grad_norm)
+    after = _params(q_network)
+
+    # 1. the return value: a Python float
+    if got is None:
+        raise chk.fail(
+            "returns the loss as a Python float",
+            f"a float, the batch's loss before the step ({pre_loss:.4f})",
+            "None",
+            "the function returns nothing (a missing `return`).",
+            "end with `return loss.item()`.",
+        )
+    if isinstance(got, Tensor):
+        raise chk.fail(
+            "returns the loss as a Python float",
+            f"a float, {pre_loss:.4f}",
+            _show(got),
+            "the loss tensor itself came back. Stored in the statistics, every such tensor "
+            "keeps its whole autograd graph alive, and memory grows with every step (the "
+            "slides' erratum).",
+            "return `loss.item()`: a plain Python number.",
+        )
+    if not isinstance(got, float):
+        raise chk.fail(
+            "returns the loss as a Python float",
+            f"a float, {pre_loss:.4f}",
+            _show(got),
+            "something other than a Python float came back (a NumPy number, a tuple?).",
+            "return `loss.item()`.",
+        )
+    chk.ok()
+
+    # 2. exactly one optimizer step
+    if optimizer.steps != 1:
+        cause = (
+            "optimizer.step() was never called: the gradients were computed but the "
+            "parameters never moved."
+            if optimizer.steps == 0
+            else "optimizer.step() was called more than once: one batch, one step."
+        )
+        raise chk.fail(
+            "takes exactly one optimizer step",
+            "optimizer.step() called once",
+            f"called {optimizer.steps} times",
+            cause,
+            "zero_grad, backward, clip, then one `optimizer.step()`.",
+        )
+    chk.ok()
+
+    # 3. the target network: untouched, no gradient
+    if not _same_state(_state(target_q_network), target_state):
+        raise chk.fail(
+            "the target network is left unchanged",
+            "the weights of target_q_network as they were",
+            "they were modified",
+            "the update changed θ_targ: only the online network learns; θ_targ changes only "
+            "when it is synchronised.",
+            "give the optimizer nothing but q_network's parameters; do not sync inside the update.",
+        )
+    graded = [name for name, p in target_q_network.named_parameters() if p.grad is not None]
+    if graded:
+        raise chk.fail(
+            "no gradient reaches the target network",
+            "every target_q_network parameter with .grad None",
+            f".grad set on {', '.join(graded)}",
+            "the target was computed with gradients on, so loss.backward() also ran through "
+            "target_q_network. (In the notebook the target network is frozen and this goes "
+            "unnoticed; the check's is not.) The TD target is a constant: the semi-gradient.",
+            "compute the target with your `dqn_targets` (under `torch.no_grad()`), or `.detach()` it.",
+        )
+    chk.ok()
+
+    # 4. the step itself: one clipped step from freshly zeroed gradients
+    if not _same(after, expected):
+        raise _wrong_step(
+            chk, q_network, initial, after, expected, unclipped, mistakes, max_grad_norm
+        )
+    chk.ok()
+
+    # 5. the loss returned is the one before the step
+    if abs(got - pre_loss) > 1e-4 * max(1.0, abs(pre_loss)):
+        with torch.no_grad():
+            post_loss = F.mse_loss(q_network(state_b).gather(1, action_b), target_b).item()
+        if abs(got - post_loss) <= 1e-4 * max(1.0, abs(post_loss)):
+            cause = (
+                "the loss was computed again after optimizer.step(): that is the new "
+                "network's loss on the batch, not the one the step was taken on."
+            )
+        else:
+            cause = "the number is neither the loss before the step nor the one after it."
+        raise chk.fail(
+            "returns the loss before the step",
+            f"{pre_loss:.4f}",
+            f"{got:.4f}",
+            cause,
+            "keep the loss you called backward() on and return its `.item()`.",
+        )
+    chk.ok()
+
+    # 6. the batch is left as it was
+    for name, old, new in zip(Batch._fields, before_batch, batch, strict=True):
+        if not torch.equal(old, new):
+            raise chk.fail(
+                "the batch is left unchanged",
+                f"{name} as passed: {_show(old)}",
+                _show(new),
+                f"{name} was modified in place; in the notebook it is a sample of the replay memory.",
+                "build new tensors instead of modifying the batch (no `+=`, no methods ending in `_`).",
+            )
+    chk.ok()
+
+
+def _mistaken_steps(
+    q_network: nn.Module,
+    batch: Batch,
+    target_b: Tensor,
+    mask_b: Tensor,
+    max_b: Tensor,
+    max_grad_norm: float,
+    garbage: list[Tensor],
+) -> list[tuple[list[Tensor], str, str]]:
+    """The parameters each classic mistake would leave, with its cause and hint."""
+    reward_b, next_state_b = batch.reward, batch.next_state
+
+    def step(target: Tensor | Callable[[nn.Module], Tensor], **kwargs: object) -> list[Tensor]:
+        return _reference_step(q_network, batch, target, max_grad_norm, **kwargs)[0]  # type: ignore[arg-type]
+
+    with torch.no_grad():
+        online_max_b = q_network(next_state_b).max(dim=1, keepdim=True).values
+    mistakes = [
+        (
+            step(target_b, garbage=garbage),
+            "the gradients were not zeroed before backward(): PyTorch *adds* new gradients "
+            "to .grad, so the step mixed this batch's gradient with old ones (the check left "
+            "garbage there, as a previous step would).",
+            "call `optimizer.zero_grad()` before `loss.backward()`.",
+        ),
+        (
+            step(target_b, garbage=garbage, clip=False),
+            "the gradients were neither zeroed before backward() nor clipped before the step.",
+            "`optimizer.zero_grad()`, `loss.backward()`, "
+            "`nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)`, `optimizer.step()`.",
+        ),
+        (
+            step(
+                lambda net: (
+                    reward_b + GAMMA * mask_b * net(next_state_b).max(1, keepdim=True).values
+                )
+            ),
+            "the target was computed with the online network, with its gradient: the "
+            "residual gradient, which pulls q(S', ·) towards q(S, A) as well. DQN's target "
+            "uses target_q_network and carries no gradient.",
+            "use your `dqn_targets(reward_b, terminated_b, next_state_b, target_q_network, gamma)`.",
+        ),
+        (
+            step(reward_b + GAMMA * mask_b * online_max_b),
+            "the target was computed with q_network instead of target_q_network: the "
+            "target then moves with every step, which the target network exists to prevent.",
+            "pass `target_q_network` to `dqn_targets`.",
+        ),
+    ]
+    for variant in _target_variants(reward_b, mask_b, max_b, GAMMA):
+        mistakes.append(
+            (step(variant.value), "the target is wrong: " + variant.cause, variant.hint)
+        )
+    return mistakes
+
+
+def _wrong_step(
+    chk: _Check,
+    q_network: nn.Module,
+    initial: list[Tensor],
+    after: list[Tensor],
+    expected: list[Tensor],
+    unclipped: list[Tensor],
+    mistakes: list[tuple[list[Tensor], str, str]],
+    max_grad_norm: float,
+) -> Exception:
+    """Name the mistake whose step matches what the parameters did."""
+    prop = "the parameters take one clipped gradient step"
+    moved = (
+        sum(
+            float(torch.linalg.vector_norm(a - b)) ** 2 for a, b in zip(after, initial, strict=True)
+        )
+        ** 0.5
+    )
+    want = (
+        sum(
+            float(torch.linalg.vector_norm(a - b)) ** 2
+            for a, b in zip(expected, initial, strict=True)
+        )
+        ** 0.5
+    )
+    expected_text = f"a step of length lr·max_grad_norm = {want:.4f} along −∇L"
+    got_text = f"a step of length {moved:.4f}"
+    if moved == 0.0:
+        return chk.fail(
+            prop,
+            expected_text,
+            "the parameters did not move",
+            "optimizer.step() ran with no gradient: the gradients were zeroed between "
+            "backward() and step(), or backward() was never called.",
+            "the order is zero_grad, backward, clip, step.",
+        )
+    if _same(after, unclipped):
+        if abs(_grad_norm(q_network) - max_grad_norm) <= 1e-3 * max_grad_norm:
+            cause = (
+                "the gradient was clipped after optimizer.step(): the step had already used "
+                "the unclipped gradient, so the clipping changed nothing."
+            )
+        else:
+            cause = (
+                "the gradient was not clipped: the step is longer than lr·max_grad_norm. A "
+                "rare huge TD error can then throw the weights far."
+            )
+        return chk.fail(
+            prop,
+            expected_text,
+            got_text,
+            cause,
+            "call `nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)` between "
+            "`loss.backward()` and `optimizer.step()`.",
+        )
+    for params, cause, hint in mistakes:
+        if _same(after, params):
+            return chk.fail(prop, expected_text, got_text, cause, hint)
+    return chk.fail(
+        prop,
+        expected_text,
+        got_text,
+        "the step differs from one SGD step on the clipped gradient of the MSE against the "
+        "DQN targets, in a way none of the usual mistakes explains.",
+        "zero_grad, `loss.backward()`, `clip_grad_norm_(q_network.parameters(), max_grad_norm)`, "
+        "`optimizer.step()`, with the loss of your `q_loss` and the targets of your `dqn_targets`.",
+    )
