@@ -66,7 +66,7 @@ def test_gymnasium_env_checker_accepts_the_wrapped_environments(env_id):
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
-def test_wrapped_environments_keep_what_check_env_checks_in_tensor_form(env_id):
+def test_wrapped_environments_seed_and_step_as_check_env_asks_in_tensor_form(env_id):
     """check_env's seeding, determinism and fresh-data checks, on TorchEnv's tensors."""
     env = TorchEnv(gym.make(env_id))
     first, _ = env.reset(seed=123)
