@@ -1,8 +1,17 @@
 """The reference: Stable-Baselines3's DQN with rl-baselines3-zoo's tuned hyperparameters.
 
+Two ways to run it, two rows of the report:
+
+- as the zoo runs it: train for the zoo's ``n_timesteps`` and keep the last iterate;
+- with the course's protocol (``protocol=True``): the same training, plus the notebook's greedy
+  checks during training (:class:`CourseProtocol`, a ``BaseCallback``): same cadence, same
+  number of episodes, same check seeds; the best check's weights are kept and training stops
+  once a check passes. The checks count in the training time, as they do in the notebooks,
+  and their environment steps are reported apart from the training steps.
+
 Each run trains in its own Python process (``python -m benchmarks.reference``), so that its
-peak memory is its own, like a notebook kernel's. It is evaluated with the course's protocol:
-greedy actions (``deterministic=True``) on a plain gymnasium environment, episode i reset with
+peak memory is its own, like a notebook kernel's. It is evaluated like the notebooks: greedy
+actions (``deterministic=True``) on a plain gymnasium environment, episode i reset with
 ``seed + i``, for 100 episodes. Stable-Baselines3 is a benchmark-only dependency: this module
 imports it only inside the functions that need it.
 """
@@ -11,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -22,7 +32,7 @@ import gymnasium as gym
 import numpy as np
 
 from benchmarks.course import bench_env, peak_rss_kib
-from benchmarks.tasks import EVAL_EPISODES, EVAL_SEED_OFFSET, REPO_ROOT, TASKS
+from benchmarks.tasks import EVAL_EPISODES, EVAL_SEED_OFFSET, REPO_ROOT, TASKS, CheckProtocol
 
 # rl-baselines3-zoo, hyperparams/dqn.yml at commit ce95481b041fe5314c1b2f1a53940d169b9253fc
 # (https://github.com/DLR-RM/rl-baselines3-zoo/blob/ce95481b041fe5314c1b2f1a53940d169b9253fc/
@@ -74,28 +84,112 @@ def hyperparameters(env_id: str, tiny: bool = False) -> dict[str, Any]:
     return params
 
 
+def greedy_episodes(
+    model: Any, env: gym.Env, seed: int, n_episodes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Returns and lengths of `model`'s greedy policy on `env`; episode i reset with seed + i."""
+    returns, lengths = np.zeros(n_episodes), np.zeros(n_episodes, dtype=int)
+    for episode in range(n_episodes):
+        obs, _ = env.reset(seed=seed + episode)
+        done = False
+        while not done:
+            action, _ = model.predict(obs, deterministic=True)
+            obs, reward, terminated, truncated, _ = env.step(int(action))
+            returns[episode] += float(reward)
+            lengths[episode] += 1
+            done = terminated or truncated
+    return returns, lengths
+
+
 def evaluate_greedy(model: Any, env_id: str, seed: int, n_episodes: int) -> np.ndarray:
     """Undiscounted returns of `model`'s greedy policy; episode i is reset with ``seed + i``."""
     env = gym.make(env_id)
-    returns = np.zeros(n_episodes)
     try:
-        for episode in range(n_episodes):
-            obs, _ = env.reset(seed=seed + episode)
-            done = False
-            while not done:
-                action, _ = model.predict(obs, deterministic=True)
-                obs, reward, terminated, truncated, _ = env.step(int(action))
-                returns[episode] += float(reward)
-                done = terminated or truncated
+        return greedy_episodes(model, env, seed, n_episodes)[0]
     finally:
         env.close()
-    return returns
 
 
-def train_and_evaluate(task_name: str, seed: int, tiny: bool = False) -> dict[str, Any]:
+def course_protocol_callback(protocol: CheckProtocol, env_id: str, seed: int) -> Any:
+    """A :class:`CourseProtocol` callback (the class is built here: SB3 is imported lazily)."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class CourseProtocol(BaseCallback):
+        """The notebook's greedy checks inside ``model.learn``: keep the best, stop on a pass.
+
+        Mirrors the notebooks' training loops: a check is due after a step (periodic) or
+        after a finished training episode (triggered by its return); it plays
+        ``protocol.episodes`` greedy episodes on its own environment, reset with the
+        notebook's check seeds; a check at least as good as the best so far stores the
+        weights; a check reaching ``protocol.stop_at`` ends training. When training ends the
+        policy holds the best weights (the last iterate when no check ran).
+        """
+
+        def __init__(self) -> None:
+            super().__init__(verbose=0)
+            self.check_env = gym.make(env_id)
+            self.check_returns: list[float] = []
+            self.check_steps = 0
+            self.best_check = -math.inf
+            self.best_weights: dict | None = None
+            self.passed = False
+
+        def _on_step(self) -> bool:
+            due = protocol.due_after_step(self.num_timesteps)
+            if protocol.after_return is not None:
+                for done, info in zip(self.locals["dones"], self.locals["infos"], strict=True):
+                    if done and "episode" in info:  # Monitor's record of the finished episode
+                        due = due or protocol.due_after_episode(float(info["episode"]["r"]))
+            return self.check() if due else True
+
+        def check(self) -> bool:
+            """Run one greedy check; False when it passes (SB3 then stops training)."""
+            check_seed = protocol.check_seed(seed, len(self.check_returns))
+            returns, lengths = greedy_episodes(
+                self.model, self.check_env, check_seed, protocol.episodes
+            )
+            mean = float(returns.mean())
+            self.check_returns.append(mean)
+            self.check_steps += int(lengths.sum())
+            if mean >= self.best_check:
+                self.best_check = mean
+                self.best_weights = {
+                    k: v.detach().clone() for k, v in self.model.policy.state_dict().items()
+                }
+            self.passed = mean >= protocol.stop_at
+            return not self.passed
+
+        def _on_training_end(self) -> None:
+            if self.best_weights is not None:
+                self.model.policy.load_state_dict(self.best_weights)
+            self.check_env.close()
+
+        def summary(self) -> dict[str, Any]:
+            """What the checks did, for the results."""
+            return {
+                "checks": len(self.check_returns),
+                "check_steps": self.check_steps,
+                "check_returns": self.check_returns,
+                "best_check": self.best_check if self.check_returns else None,
+                "stopped_early": self.passed,
+            }
+
+    return CourseProtocol()
+
+
+def train_and_evaluate(
+    task_name: str,
+    seed: int,
+    tiny: bool = False,
+    protocol: bool = False,
+    check_protocol: CheckProtocol | None = None,
+) -> dict[str, Any]:
     """Train SB3's DQN on the task with the zoo's hyperparameters, then evaluate it greedily.
 
-    Returns the same keys as benchmarks.course.run_course, plus the hyperparameters used.
+    With `protocol`, the notebook's greedy checks run during training (`check_protocol`, by
+    default the task's, shrunk when `tiny`), the best check's weights are the ones evaluated
+    and training stops once a check passes. Returns the same keys as
+    benchmarks.course.run_course, plus the hyperparameters and the checks' summary.
     """
     import torch
     from stable_baselines3 import DQN
@@ -108,15 +202,25 @@ def train_and_evaluate(task_name: str, seed: int, tiny: bool = False) -> dict[st
     start = time.perf_counter()
     env = Monitor(gym.make(env_id))
     model = DQN(params["policy"], env, seed=seed, device="cpu", verbose=0, **kwargs)
+    callback = None
+    if protocol:
+        if check_protocol is None:
+            check_protocol = TASKS[task_name].protocol
+            if check_protocol is None:
+                raise ValueError(f"the {task_name} notebook defines no greedy-check protocol")
+            if tiny:
+                check_protocol = check_protocol.tiny()
+        callback = course_protocol_callback(check_protocol, env_id, seed)
     learn_start = time.perf_counter()
-    model.learn(total_timesteps=int(params["n_timesteps"]))
-    training_seconds = time.perf_counter() - learn_start
+    model.learn(total_timesteps=int(params["n_timesteps"]), callback=callback)
+    training_seconds = time.perf_counter() - learn_start  # the checks included
     episodes = TINY_EVAL_EPISODES if tiny else EVAL_EPISODES
     eval_returns = evaluate_greedy(model, env_id, EVAL_SEED_OFFSET + seed, episodes)
     curve_steps = np.cumsum(env.get_episode_lengths()).astype(int).tolist()
     curve_returns = [float(r) for r in env.get_episode_rewards()]
     env.close()
-    return {
+    checks = {"checks": 0, "check_steps": 0} if callback is None else callback.summary()
+    return checks | {
         "eval_returns": eval_returns.tolist(),
         "training_seconds": training_seconds,
         "total_steps": int(model.num_timesteps),
@@ -129,13 +233,18 @@ def train_and_evaluate(task_name: str, seed: int, tiny: bool = False) -> dict[st
 
 
 def run_reference(
-    task_name: str, seed: int, tiny: bool = False, timeout: float | None = None
+    task_name: str,
+    seed: int,
+    tiny: bool = False,
+    timeout: float | None = None,
+    protocol: bool = False,
 ) -> dict[str, Any]:
     """`train_and_evaluate` in a fresh Python process (headless, one thread); its result."""
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "benchmarks.reference", task_name, str(seed)]
         command += ["--output", str(output)] + (["--tiny"] if tiny else [])
+        command += ["--protocol"] if protocol else []
         completed = subprocess.run(
             command, cwd=REPO_ROOT, env=bench_env(), timeout=timeout, capture_output=True, text=True
         )
@@ -152,9 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("task", choices=sorted(TASKS))
     parser.add_argument("seed", type=int)
     parser.add_argument("--tiny", action="store_true", help="tiny budget, for the test only")
+    parser.add_argument(
+        "--protocol",
+        action="store_true",
+        help="with the notebook's greedy checks (keep best, stop)",
+    )
     parser.add_argument("--output", type=Path, help="JSON file to write (default: stdout)")
     args = parser.parse_args(argv)
-    text = json.dumps(train_and_evaluate(args.task, args.seed, args.tiny))
+    text = json.dumps(train_and_evaluate(args.task, args.seed, args.tiny, args.protocol))
     if args.output is None:
         print(text)
     else:

@@ -2,13 +2,15 @@
 
 Nothing here restates a threshold: "solved" is gymnasium's ``reward_threshold`` for the
 environment, and the course's own learning target is read from the notebook's constants
-(``TARGET_FLAG_FRACTION``, ``TARGET_MEAN_RETURN``), the one place it is written.
+(``TARGET_FLAG_FRACTION``, ``TARGET_MEAN_RETURN``), the one place it is written. So is the
+notebook's protocol of greedy checks during training (``CHECK_EVERY``, ``CHECK_EPISODES``,
+``GOOD_ENOUGH`` or ``SOLVED_RETURN``), which the "SB3 + the course's protocol" row replays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gymnasium as gym
@@ -24,6 +26,56 @@ SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
 # `evaluate(..., episodes=100, seed=10_000 + SEED)`: seeds no training episode used).
 EVAL_EPISODES = 100
 EVAL_SEED_OFFSET = 10_000
+# Greedy checks during training: check k of training seed SEED resets its episode i with
+# SEED * 1_000 + CHECK_SEED_OFFSET + k * CHECK_EPISODES + i (the notebooks' formula), seeds
+# that neither training nor the final evaluation use.
+CHECK_SEED_OFFSET = 100_000
+
+
+@dataclass(frozen=True)
+class CheckProtocol:
+    """A notebook's greedy checks during training: when, on how many episodes, when to stop.
+
+    Either periodic (notebook 03: every `every` steps once `warmup` steps are done) or
+    triggered by a good training episode (notebook 04: after each episode whose return is at
+    least `after_return`). Every check keeps the weights when its mean return is the best so
+    far (ties go to the later check); training stops once a check's mean reaches `stop_at`.
+    """
+
+    episodes: int
+    stop_at: float
+    every: int | None = None
+    warmup: int = 0
+    after_return: float | None = None
+
+    def due_after_step(self, step: int) -> bool:
+        """Whether a periodic check is due after environment step `step` (counted from 1)."""
+        return self.every is not None and step % self.every == 0 and step >= self.warmup
+
+    def due_after_episode(self, episode_return: float) -> bool:
+        """Whether a triggered check is due after a training episode with this return."""
+        return self.after_return is not None and episode_return >= self.after_return
+
+    def check_seed(self, seed: int, checks_done: int) -> int:
+        """The reset seed of the first episode of check number `checks_done` (from 0)."""
+        return seed * 1_000 + CHECK_SEED_OFFSET + checks_done * self.episodes
+
+    def tiny(self) -> CheckProtocol:
+        """A version that fires within a tiny budget (for the test): 2 episodes, often."""
+        if self.every is not None:
+            return replace(self, episodes=2, every=128, warmup=0)
+        return replace(self, episodes=2, after_return=0.0)
+
+    def describe(self) -> str:
+        """One sentence for the report."""
+        if self.every is not None:
+            when = f"every {self.every:,} steps from step {self.warmup:,}"
+        else:
+            when = f"after each training episode with return ≥ {self.after_return:g}"
+        return (
+            f"a greedy check of {self.episodes} episodes {when}; the best check's weights are "
+            f"kept; training stops once a check averages ≥ {self.stop_at:g}"
+        )
 
 
 @dataclass(frozen=True)
@@ -37,6 +89,7 @@ class Task:
     # The course's own target, stricter in what it asks of each episode (None: same as solved).
     flag_fraction: float | None = None
     course_mean_threshold: float | None = None
+    protocol: CheckProtocol | None = None
 
     @property
     def notebook_path(self) -> Path:
@@ -59,6 +112,31 @@ class Task:
         return reached >= self.flag_fraction and float(returns.mean()) >= self.course_mean_threshold
 
 
+def check_protocol(constants: dict, env_id: str) -> CheckProtocol | None:
+    """The greedy-check protocol a notebook's constants define (None: the notebook has none).
+
+    ``CHECK_EVERY`` and ``GOOD_ENOUGH``: periodic checks from ``WARMUP_STEPS`` on, stop at
+    ``GOOD_ENOUGH`` (notebook 03). ``SOLVED_RETURN`` alone: a check after each training
+    episode with at least that return, stop when the check is perfect, i.e. every episode
+    lasts the time limit (notebook 04: ``check >= env.spec.max_episode_steps``).
+    """
+    if "CHECK_EPISODES" not in constants:
+        return None
+    episodes = int(constants["CHECK_EPISODES"])
+    if "CHECK_EVERY" in constants:
+        return CheckProtocol(
+            episodes=episodes,
+            stop_at=float(constants["GOOD_ENOUGH"]),
+            every=int(constants["CHECK_EVERY"]),
+            warmup=int(constants.get("WARMUP_STEPS", 0)),
+        )
+    return CheckProtocol(
+        episodes=episodes,
+        stop_at=float(gym.spec(env_id).max_episode_steps),
+        after_return=float(constants["SOLVED_RETURN"]),
+    )
+
+
 def _task(name: str, notebook: str) -> Task:
     constants = notebook_constants(SOLUTIONS_DIR / notebook)
     env_id = constants["ENV_ID"]
@@ -69,6 +147,7 @@ def _task(name: str, notebook: str) -> Task:
         solved_threshold=float(gym.spec(env_id).reward_threshold),
         flag_fraction=constants.get("TARGET_FLAG_FRACTION"),
         course_mean_threshold=constants.get("TARGET_MEAN_RETURN"),
+        protocol=check_protocol(constants, env_id),
     )
 
 
