@@ -7,6 +7,10 @@ kernel, and one extra cell, executed in the same kernel, prints the notebook's r
 Notebook contract: a code cell tagged ``parameters`` holding ``SEED = 0``; after execution the
 kernel holds ``eval_returns`` (100 greedy returns), ``training_seconds``, ``total_steps`` and
 ``stats`` with the lists ``"Returns"`` and ``"Steps"`` (cumulative env steps per episode).
+Optional: ``check_steps`` (environment steps the greedy checks during training took) and
+``checks_done`` (how many checks ran); when the kernel has no ``checks_done``, the number is
+read from the line the training loop prints ("... after N checks"). Today's notebooks keep
+both inside their training function, so ``check_steps`` is reported as unknown.
 """
 
 from __future__ import annotations
@@ -76,9 +80,13 @@ print({marker!r} + _bench_json.dumps({{
         "returns": [float(r) for r in stats["Returns"]],
     }},
     "peak_rss_kib": peak_rss_kib(),
+    "check_steps": int(globals()["check_steps"]) if "check_steps" in globals() else None,
+    "checks": int(globals()["checks_done"]) if "checks_done" in globals() else None,
 }}))
 """
 )
+# The training loops' last line: "60000 steps, 403 episodes; best greedy check -99.0 after 24 checks".
+CHECKS_PRINTED = re.compile(r"after (\d+) checks?\b")
 
 
 def bench_env() -> dict[str, str]:
@@ -140,14 +148,26 @@ def execute_with_probe(
     return parse_probe(probe), seconds
 
 
+def printed_checks(nb: NotebookNode) -> int | None:
+    """The number of greedy checks the training loop printed it ran (the last such line)."""
+    found = None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "stream":
+                for match in CHECKS_PRINTED.finditer(output.get("text", "")):
+                    found = int(match.group(1))
+    return found
+
+
 def run_course(
     notebook: Path, seed: int, timeout: float | None = None, save_to: Path | None = None
 ) -> dict[str, Any]:
     """Execute `notebook` with ``SEED = seed`` and return what it measured.
 
     Keys: eval_returns, training_seconds, total_steps, curve (steps, returns), peak_rss_kib,
-    wall_seconds (the whole notebook, evaluation and plots included). The executed notebook is
-    written to `save_to` when given, failed or not.
+    wall_seconds (the whole notebook, evaluation and plots included), checks and check_steps
+    (None where the notebook does not tell). The executed notebook is written to `save_to`
+    when given, failed or not.
     """
     nb = inject_parameters(nbformat.read(notebook, as_version=4), {"SEED": seed})
     try:
@@ -156,6 +176,8 @@ def run_course(
         if save_to is not None:
             save_to.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, save_to)
+    if result.get("checks") is None:
+        result["checks"] = printed_checks(nb)
     return {**result, "wall_seconds": seconds}
 
 
