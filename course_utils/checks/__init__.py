@@ -33,7 +33,9 @@ from course_utils.checks._inputs import STATE_DIM as STATE_DIM
 from course_utils.checks._inputs import B as B
 from course_utils.checks.loss import check_q_loss
 from course_utils.checks.neural_networks import check_gradient_descent_step, check_linear_layer
+from course_utils.checks.policies import check_epsilon_greedy_policy
 from course_utils.checks.pytorch_idioms import check_select_q_values, check_training_step
+from course_utils.checks.replay_memory import check_replay_memory
 from course_utils.checks.target_networks import (
     check_make_target_network,
     check_update_target_network,
@@ -51,6 +53,8 @@ __all__ = [
     "check_gradient_descent_step",
     "check_select_q_values",
     "check_training_step",
+    "check_replay_memory",
+    "check_epsilon_greedy_policy",
     "check_make_target_network",
     "check_update_target_network",
     "check_sarsa_targets",

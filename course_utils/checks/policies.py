@@ -1,0 +1,260 @@
+"""Check of the behaviour policy, notebook 03's ``epsilon_greedy_policy`` (exercise 3.8).
+
+``epsilon_greedy_policy(q_network, state, epsilon, num_actions)`` returns, for each row of
+``state``, a uniformly random action with probability ε and the greedy one otherwise: a
+``(1, 1)`` int64 tensor for one state, ``(B, 1)`` for a batch (the training loop draws the
+next actions A′ of a whole sampled batch with it). The check tests properties only, so an
+implementation drawing its random numbers from torch, Python's ``random`` or NumPy passes:
+
+- shape and dtype; greedy at ε = 0, with the network it is given;
+- uniform over *all* actions at ε = 1, the greedy one included;
+- in between, P(greedy) = 1 − ε + ε/n and every other action ε/n;
+- on a batch, every row decides on its own.
+
+The frequencies are measured with all three generators seeded (and restored afterwards),
+against bounds six standard deviations wide, so a correct policy cannot miss them by chance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from course_utils.checks._harness import _Check, _expect_tensor, _isolated, _show
+from course_utils.checks._inputs import _network, _states
+from course_utils.checks.replay_memory import _seeded_rngs
+
+__all__ = ["check_epsilon_greedy_policy"]
+
+N = 4  # the check's networks have 4 actions: not MountainCar's 3 nor CartPole's 2
+DRAWS = 3_000  # calls per frequency measurement
+
+
+def _greedy(network: nn.Module, state_b: Tensor) -> Tensor:
+    with torch.no_grad():
+        return network(state_b).argmax(dim=1, keepdim=True)
+
+
+def _states_by_greedy_action(network: nn.Module, seed: int) -> Tensor:
+    """One state for each action, `N` rows: row a's greedy action is a."""
+    pool = _states(seed, n=2_000) * 3
+    greedy = _greedy(network, pool)[:, 0]
+    rows = [pool[greedy == a][:1] for a in range(N)]
+    if any(len(row) == 0 for row in rows):  # pragma: no cover - the seeds below give all four
+        raise RuntimeError("check_epsilon_greedy_policy: pick other seeds")
+    return torch.cat(rows)
+
+
+def _action(chk: _Check, got: Any, rows: int, context: str) -> Tensor:
+    """Shape, dtype and range of a returned action tensor."""
+    got = _expect_tensor(chk, got, "the action(s), a (B, 1) int64 tensor")
+    if tuple(got.shape) != (rows, 1):
+        if got.dim() == 0 or tuple(got.shape) in ((rows,), (1,)):
+            cause = (
+                "the action lost its (B, 1) shape: `argmax` without `keepdim=True`, or "
+                "`torch.tensor(a)` of a plain number. TorchEnv.step and the replay memory "
+                "expect (1, 1) for one state."
+            )
+            hint = "`argmax(dim=1, keepdim=True)`; for a Python int a, `torch.tensor([[a]])`."
+        elif tuple(got.shape) == (rows, N) or tuple(got.shape) == (1, N):
+            cause = "the Q-values came back, not an action index."
+            hint = "return the index of the chosen action: `argmax(dim=1, keepdim=True)`."
+        elif rows > 1 and tuple(got.shape) == (1, 1):
+            cause = (
+                "one action for the whole batch: the function treats `state` as a single "
+                "state. The training loop draws the next action A′ of every row of a sampled "
+                "batch with it, so each row needs its own action."
+            )
+            hint = (
+                "draw one random number per row, `torch.rand(B, 1) < epsilon`, and choose "
+                "between the greedy and a random action row by row (`torch.where`)."
+            )
+        else:
+            cause = "the action's shape does not match the docstring."
+            hint = "one action per row of `state`: shape (B, 1); (1, 1) for one state."
+        raise chk.fail(
+            "returns one action per state, shaped (B, 1)",
+            f"shape {(rows, 1)} ({context})",
+            f"shape {tuple(got.shape)}",
+            cause,
+            hint,
+        )
+    if got.dtype != torch.int64:
+        raise chk.fail(
+            "the action is int64",
+            "torch.int64 (an index: `gather` and the environment expect integers)",
+            str(got.dtype),
+            "a float or int32 action: `torch.tensor` of a float, `torch.rand` used as the "
+            "action, or a NumPy integer of another width.",
+            "`torch.randint(...)` and `argmax` give int64; or `torch.tensor([[a]], dtype=torch.int64)`.",
+        )
+    if got.numel() and (int(got.min()) < 0 or int(got.max()) >= N):
+        if rows > 1 and N < int(got.max()) < rows * N:
+            cause = (
+                "`argmax()` without `dim` on a batch: it returns one index into the flattened "
+                "(B, num_actions) tensor, not one action per row."
+            )
+            hint = "`q_network(state).argmax(dim=1, keepdim=True)`."
+        else:
+            cause = (
+                "an action out of range: Python's `random.randint(0, num_actions)` includes its "
+                "upper bound, unlike `random.randrange`, `torch.randint` and NumPy's `randint`."
+            )
+            hint = "`random.randrange(num_actions)` or `torch.randint(num_actions, ...)`."
+        raise chk.fail(
+            "every action is one of 0, ..., num_actions − 1",
+            f"actions in 0..{N - 1} (num_actions = {N})",
+            _show(got),
+            cause,
+            hint,
+        )
+    return got
+
+
+def _bounds(p: float, n: int) -> tuple[float, float]:
+    """Six standard deviations around n·p for a count of n Bernoulli(p) draws."""
+    sd = (n * p * (1 - p)) ** 0.5
+    return n * p - 6 * sd, n * p + 6 * sd
+
+
+def _frequencies(chk: _Check, network: nn.Module, state: Tensor, epsilon: float) -> list[int]:
+    """How often each action comes back in `DRAWS` calls on one (1, D) state."""
+    counts = [0] * N
+    for _ in range(DRAWS):
+        action = _action(chk, chk.call(network, state, epsilon, N), 1, f"epsilon = {epsilon}")
+        counts[int(action)] += 1
+    return counts
+
+
+def _expect_frequencies(
+    chk: _Check, counts: list[int], greedy: int, epsilon: float, draws: int, what: str
+) -> None:
+    p_greedy = 1 - epsilon + epsilon / N
+    expected = [p_greedy if a == greedy else epsilon / N for a in range(N)]
+    bounds = [_bounds(p, draws) for p in expected]
+    if all(low <= c <= high for c, (low, high) in zip(counts, bounds, strict=True)):
+        chk.ok()
+        return
+    share = counts[greedy] / draws
+    others = [counts[a] for a in range(N) if a != greedy]
+    if epsilon == 1 and counts[greedy] == 0:
+        cause = (
+            "the greedy action never comes up at ε = 1: the random draw excludes it. An "
+            "ε-greedy policy draws uniformly from *all* actions, so the greedy one has "
+            "probability 1 − ε + ε/n."
+        )
+    elif min(others) == 0 and max(others) > 0:
+        missing = [a for a in range(N) if a != greedy and counts[a] == 0]
+        cause = (
+            f"actions {missing} are never drawn: the random action does not range over all "
+            "`num_actions` (a hard-coded count, `randrange(num_actions - 1)`, or a global "
+            "environment's `action_space.sample()`?)."
+        )
+    elif abs(share - (epsilon + (1 - epsilon) / N)) < 0.05 and epsilon < 0.5:
+        cause = (
+            "the comparison is inverted: the policy explores with probability 1 − ε and "
+            "exploits with probability ε."
+        )
+    elif abs(share - (1 - epsilon)) < 0.05 and epsilon < 1:
+        cause = (
+            "the greedy action comes up with probability 1 − ε: the random draw excludes it. "
+            "A random action can be the greedy one, so P(greedy) = 1 − ε + ε/n."
+        )
+    else:
+        cause = "the actions' frequencies do not match ε-greedy with this ε."
+    raise chk.fail(
+        f"action frequencies at ε = {epsilon} ({what})",
+        f"greedy action {greedy} about {p_greedy:.0%}, each other about {epsilon / N:.0%} "
+        f"of {draws}: counts between " + ", ".join(f"{low:.0f}-{high:.0f}" for low, high in bounds),
+        "counts " + ", ".join(f"action {a}: {c}" for a, c in enumerate(counts)),
+        cause,
+        "with probability epsilon return `torch.randint(num_actions, (1, 1))` (any action, "
+        "the greedy one included), otherwise the greedy action.",
+    )
+
+
+@_isolated
+def check_epsilon_greedy_policy(chk: _Check) -> None:
+    """Check ``epsilon_greedy_policy(q_network, state, epsilon, num_actions) -> (B, 1) int64``:
+    the properties, from the simplest (ε = 0) to the batch."""
+    with _seeded_rngs(seed=70):
+        network, other = _network(seed=71, out_dim=N), _network(seed=72, out_dim=N)
+        states = _states_by_greedy_action(network, seed=73)  # row a: greedy action a
+        for a in range(N):
+            state = states[a : a + 1]
+            got = _action(chk, chk.call(network, state, 0.0, N), 1, "one state, epsilon = 0")
+            if int(got) != a:
+                with torch.no_grad():
+                    q = network(state)
+                cause = (
+                    "the lowest Q-value was chosen (argmin, or a minus sign)."
+                    if int(got) == int(q.argmin())
+                    else "at ε = 0 the action is not the one with the largest Q-value (random? "
+                    "another network? an inverted comparison with epsilon?)."
+                )
+                raise chk.fail(
+                    "greedy at ε = 0",
+                    f"action {a}, the argmax of q(s, ·) = {_show(q)}",
+                    _show(got),
+                    cause,
+                    "at ε = 0 return `q_network(state).argmax(dim=1, keepdim=True)`.",
+                )
+        chk.ok()
+        other_greedy = _greedy(other, states)
+        differ = [a for a in range(N) if int(other_greedy[a]) != a]
+        for a in differ:
+            got = int(_action(chk, chk.call(other, states[a : a + 1], 0.0, N), 1, "epsilon = 0"))
+            if got != int(other_greedy[a]):
+                raise chk.fail(
+                    "uses the `q_network` it is given",
+                    f"the greedy action of the network passed in: {int(other_greedy[a])}",
+                    f"action {got}",
+                    "called with another network, the action did not follow it: the "
+                    "function reads some other network (the notebook's global?).",
+                    "use only the arguments: `q_network(state)`.",
+                )
+        chk.ok()
+        greedy = 2
+        state = states[greedy : greedy + 1]
+        _expect_frequencies(
+            chk, _frequencies(chk, network, state, 1.0), greedy, 1.0, DRAWS, "one state"
+        )
+        _expect_frequencies(
+            chk, _frequencies(chk, network, state, 0.3), greedy, 0.3, DRAWS, "one state"
+        )
+        # A batch: greedy row by row at ε = 0, every row its own coin at ε = 0.3.
+        got = _action(chk, chk.call(network, states, 0.0, N), N, f"a batch of {N} states")
+        if not torch.equal(got, _greedy(network, states)):
+            raise chk.fail(
+                "greedy at ε = 0 on a batch, row by row",
+                f"each row's argmax: {_show(_greedy(network, states))}",
+                _show(got),
+                "the argmax was not taken per row: `argmax()` without `dim` (over the whole "
+                "batch) or `dim=0` (over the states).",
+                "`q_network(state).argmax(dim=1, keepdim=True)`.",
+            )
+        chk.ok()
+        batch = state.repeat(DRAWS, 1)
+        got = _action(chk, chk.call(network, batch, 0.3, N), DRAWS, f"a batch of {DRAWS} states")
+        counts = torch.bincount(got[:, 0], minlength=N).tolist()
+        uniform = [_bounds(1 / N, DRAWS) for _ in range(N)]
+        if max(counts) == DRAWS or all(
+            low <= c <= high for c, (low, high) in zip(counts, uniform, strict=True)
+        ):
+            raise chk.fail(
+                "on a batch, each row explores on its own",
+                f"about 30% of {DRAWS} identical rows exploring at ε = 0.3",
+                f"every row got action {counts.index(DRAWS)}"
+                if max(counts) == DRAWS
+                else "every row exploring: counts " + ", ".join(map(str, counts)),
+                "one random number decided for the whole batch: it explores everywhere or "
+                "nowhere. The training loop draws A′ for a batch of next states, each row "
+                "independently.",
+                "one random number per row: `torch.rand(state.shape[0], 1) < epsilon`, then "
+                "`torch.where(explore, random_actions, greedy_actions)`.",
+            )
+        _expect_frequencies(
+            chk, counts, greedy, 0.3, DRAWS, f"a batch of {DRAWS} copies of one state"
+        )
