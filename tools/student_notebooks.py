@@ -14,8 +14,10 @@ Every ``NN_name.ipynb`` (two leading digits) in the source folder becomes
 - cells tagged ``solution-only`` are dropped;
 - outputs and execution counts are cleared, and so is output state in the metadata
   (``execution`` and ``ExecuteTime`` timings, ``scrolled``, the notebook's saved widget
-  state); cell ids and all other metadata are kept, so a change to a solution shows as a
-  small diff;
+  state); so is nbgrader's cell metadata (``nbgrader``: grade ids, points, locks, written
+  by ``python -m tools.grading stamp``), which is for the instructor's grading, not for
+  students; cell ids and all other metadata are kept, so a change to a solution shows as
+  a small diff;
 - the file is written by nbformat, deterministically, with a trailing newline.
 
 The solution region convention
@@ -97,8 +99,9 @@ SOLUTION_ONLY_TAG = cells.SOLUTION_ONLY
 
 _EXERCISE = re.compile(r"#\s*Exercise\s+(?P<number>\d+\.\d+)\s*:\s*(?P<text>\S.*?)\s*")
 _NOTEBOOK_NAME = re.compile(r"\d\d.*\.ipynb")
-# Output state and timing noise: meaningless once outputs are cleared.
-_CELL_METADATA_DROPPED = ("execution", "ExecuteTime", "scrolled")
+# Output state and timing noise, meaningless once outputs are cleared; and the grading
+# internals (grade ids, points, locks) that tools.grading stamps for nbgrader.
+_CELL_METADATA_DROPPED = ("execution", "ExecuteTime", "scrolled", "nbgrader")
 _NOTEBOOK_METADATA_DROPPED = ("widgets",)
 
 

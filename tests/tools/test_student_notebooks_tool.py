@@ -12,6 +12,7 @@ import pytest
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tools import grading
 from tools import student_notebooks as authoring
 from tools.student_notebooks import AuthoringError, make_student_notebook
 
@@ -121,7 +122,7 @@ def test_solution_only_cells_are_dropped() -> None:
     assert [cell.id for cell in make_student_notebook(nb).cells] == ["keep", "question"]
 
 
-def test_outputs_and_counts_cleared_ids_and_metadata_kept() -> None:
+def test_outputs_and_counts_cleared_grading_dropped_ids_and_metadata_kept() -> None:
     cell = code(
         FUNCTION,
         "target-exercise",
@@ -140,10 +141,7 @@ def test_outputs_and_counts_cleared_ids_and_metadata_kept() -> None:
     out = student.cells[1]
     assert [c.id for c in student.cells] == ["title", "target-exercise"]
     assert out.outputs == [] and out.execution_count is None
-    assert out.metadata == {
-        "tags": ["exercise"],
-        "nbgrader": {"solution": True, "grade_id": "ex31"},
-    }
+    assert out.metadata == {"tags": ["exercise"]}  # nbgrader's grading internals dropped
     assert student.metadata == {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
 
 
@@ -300,6 +298,31 @@ def test_solution_only_changes_do_not_drift(course: tuple[Path, Path]) -> None:
     nb.cells[0].outputs = [new_output("stream", name="stdout", text="0\n")]
     nbformat.write(nb, src / "02_networks.ipynb")
     assert authoring.check(src, dst) == []
+
+
+def test_nbgrader_stamping_does_not_drift_or_leak(course: tuple[Path, Path]) -> None:
+    """Stamping grade ids and points (tools.grading) leaves the student notebooks as they were."""
+    src, dst = course
+    for name, cell in (
+        ("03_deep_sarsa", code(FUNCTION, "f")),
+        ("02_networks", code(WHOLE_CELL, "w")),
+    ):
+        nbformat.write(notebook(cell, code("checks.check_it(1)", "check")), src / f"{name}.ipynb")
+    authoring.generate(src, dst)
+    before = {p.name: p.read_bytes() for p in dst.glob("*.ipynb")}
+    assert grading.stamp_folder(src, points_file=_points(src))
+    assert authoring.check(src, dst) == []
+    assert {p.name: p.read_bytes() for p in dst.glob("*.ipynb")} == before
+    stamped = nbformat.read(src / "03_deep_sarsa.ipynb", as_version=4)
+    assert stamped.cells[1].metadata["nbgrader"]["points"] == 1
+    student = nbformat.read(dst / "03_deep_sarsa.ipynb", as_version=4)
+    assert not any("nbgrader" in cell.metadata for cell in student.cells)
+
+
+def _points(folder: Path) -> Path:
+    path = folder.parent / "points.toml"
+    path.write_text("default = 1\n")
+    return path
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
