@@ -13,13 +13,16 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 STAMP   := $(VENV)/.installed-lab-dev
 BENCH_STAMP := $(VENV)/.installed-bench
+GRADING_STAMP := $(VENV)/.installed-grading
+# The nbgrader course directory `make assignments` lays out.
+GRADING_DIR ?= _build/grading
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test quick lint unit notebooks exercises check-exercises bench slides install clean help
+.PHONY: lab test quick lint unit notebooks exercises check-exercises bench slides assignments install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
@@ -28,6 +31,7 @@ help:
 	@echo "make exercises  regenerate the student notebooks from notebooks/solutions/"
 	@echo "make slides     build reveal.js slides of the solution notebooks"
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
+	@echo "make assignments  lay out an nbgrader course directory in $(GRADING_DIR)"
 
 # The install runs when the stamp is missing or older than what defines the environment.
 $(STAMP): pyproject.toml constraints.txt
@@ -45,7 +49,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check course_utils tools tests benchmarks
 
-unit: $(STAMP)
+# The unit tests include the nbgrader round trip (tests/tools/test_grading.py): the grading extra.
+unit: $(GRADING_STAMP)
 	$(BIN)/python -m pytest -q
 
 notebooks: $(STAMP)
@@ -72,6 +77,16 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# nbgrader for grading and its round-trip test; `make lab` never installs it.
+$(GRADING_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,grading]"
+	@touch $@
+
+# An nbgrader course directory from the solution notebooks (stamped copies, solution-only
+# cells left out); then: cd $(GRADING_DIR) && PATH=$(abspath $(BIN)):$$PATH nbgrader generate_assignment NN_name
+assignments: $(GRADING_STAMP)
+	$(BIN)/python -m tools.grading assignments notebooks/solutions $(GRADING_DIR)
 
 clean:
 	rm -rf $(VENV) _build test-artifacts .pytest_cache .ruff_cache
