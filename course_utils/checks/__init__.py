@@ -45,6 +45,7 @@ from course_utils.checks.targets import (
     check_dqn_targets,
     check_sarsa_targets,
 )
+from course_utils.checks.training_loop import check_dqn_episode
 from course_utils.checks.update_step import check_dqn_update
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "check_sarsa_targets",
     "check_dqn_targets",
     "check_dqn_update",
+    "check_dqn_episode",
     "check_q_loss",
     "check_double_dqn_targets",
 ]

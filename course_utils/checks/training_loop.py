@@ -1,0 +1,634 @@
+"""Check of exercise 4.3 ``dqn_episode`` (notebook 04): the body of Deep Q-learning's loop.
+
+The student's function plays one episode and learns as it goes. The check runs it, episode
+after episode, for a few hundred steps on a tiny deterministic environment, and spies on
+what crosses the boundaries, never on how the student's code calls things:
+
+- the environment (:class:`_SpyEnv`, TorchEnv's interface: ``(1, D)`` float32 states, a
+  ``(1, 1)`` float32 reward, ``(1, 1)`` bool flags, ``action_space.n``) records every action
+  and whether it was greedy; its episodes end alternately by termination and by truncation;
+- the replay memory (:class:`_SpyMemory`) records what is inserted and when it is sampled;
+- the optimizer (:class:`_SpyOptimizer`, plain SGD) records when it steps;
+- the target network is shifted away from the online one after every synchronisation, so
+  the next synchronisation shows as "target equals the online weights" at the next look.
+
+From these records it checks the protocol: one stored transition per step, chained
+(``state`` is the previous ``next_state``) and with ``terminated``, not ``done``; actions
+``(1, 1)`` int64 and ε-greedy in the given network with ε from the schedule at the global
+step; the episode ends on terminated or truncated; learning only after the warm-up and
+exactly every ``train_every`` environment steps, each from a sampled batch; synchronisation
+exactly every ``sync_every`` environment steps; ``max_steps`` respected; the statistics
+Python floats. Phases are free (learning after step 30, 33, ... or after 31, 34, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call
+
+from course_utils.checks._harness import ExerciseFailure, _Check, _isolated, _show
+from course_utils.checks._inputs import GAMMA, N_ACTIONS, STATE_DIM, _network, _state
+from course_utils.replay import ReplayMemory
+
+__all__ = ["check_dqn_episode"]
+
+# The check's run: small enough to take well under a second, long enough for statistics.
+MAX_STEPS = 300
+WARMUP_STEPS = 30
+TRAIN_EVERY = 3
+SYNC_EVERY = 25
+BATCH_SIZE = 8
+EXPLORE_UNTIL = 100  # ε = 1 before this global step, 0 from it on
+MAX_GRAD_NORM = 10.0
+# (length, how it ends): episodes end alternately by termination and by truncation.
+EPISODES = [(7, "terminated"), (12, "truncated"), (5, "terminated"), (16, "truncated"), (9, "terminated"), (11, "truncated")]  # fmt: skip
+
+
+def _epsilon_at(step: int) -> float:
+    return 1.0 if step < EXPLORE_UNTIL else 0.0
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed torch, Python's and NumPy's generators; restore Python's and NumPy's after."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the global generator a student's code may use)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+
+
+def _holds(network: nn.Module, state: dict[str, Tensor]) -> bool:
+    """Whether ``network``'s weights equal ``state`` (compared in place, nothing copied)."""
+    return all(torch.equal(v, state[k]) for k, v in network.state_dict().items())
+
+
+class _Run:
+    """Everything the spies saw, with the global environment-step count as the clock."""
+
+    def __init__(self, chk: _Check, q_network: nn.Module, target_q_network: nn.Module) -> None:
+        self.chk = chk
+        self.q_network = q_network
+        self.target_q_network = target_q_network
+        self.steps = 0  # env.step calls so far
+        self.inserts: list[tuple[int, Any]] = []  # (steps, transition)
+        self.samples: list[tuple[int, Any]] = []  # (steps, batch_size)
+        self.updates: list[int] = []  # steps at each optimizer.step()
+        self.syncs: list[int] = []  # steps at each synchronisation seen
+        self.transitions: list[dict[str, Tensor]] = []  # what env.step returned, per step
+        self.greedy: list[bool] = []  # whether each action was greedy
+        self.actions: list[int] = []
+        self.episode_ends: list[int] = []  # steps at which an episode ended
+        self.online = _state(q_network)  # the online weights as the optimizer left them
+        self.online_since: list[dict[str, Tensor]] = [self.online]  # since the last look
+        self._shift_target()
+
+    def _shift_target(self) -> None:
+        """Move θ_targ away from θ, so that the next synchronisation is visible."""
+        with torch.no_grad():
+            for p in self.target_q_network.parameters():
+                p.add_(0.5)
+        self.shifted = _state(self.target_q_network)
+
+    def after_update(self) -> None:
+        self.updates.append(self.steps)
+        self.online = _state(self.q_network)
+        self.online_since.append(self.online)
+
+    def look(self) -> None:
+        """Compare the networks with what the spies expect; record a synchronisation."""
+        if not _holds(self.q_network, self.online):
+            raise self.chk.fail(
+                "only the optimizer changes the online network",
+                "q_network's weights changed by optimizer.step() alone",
+                f"they changed between steps, around environment step {self.steps}",
+                "the online network was overwritten: the arguments of "
+                "`update_target_network(target_q_network, q_network)` are swapped, or the "
+                "weights were copied the wrong way.",
+                "synchronise θ_targ ← θ: `update_target_network(target_q_network, q_network)`.",
+            )
+        if not _holds(self.target_q_network, self.shifted):
+            if not any(_holds(self.target_q_network, online) for online in self.online_since):
+                raise self.chk.fail(
+                    "synchronisation copies the online weights",
+                    "target_q_network equal to q_network after a synchronisation",
+                    "target_q_network changed, but not into a copy of q_network",
+                    "the target network was modified in some other way (trained, partly "
+                    "copied, or averaged).",
+                    "`update_target_network(target_q_network, q_network)`, and nothing else "
+                    "touches the target network.",
+                )
+            self.syncs.append(self.steps)
+            self._shift_target()
+        self.online_since = [self.online]
+
+
+class _SpyEnv:
+    """A deterministic environment with TorchEnv's interface that reports to a _Run."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.action_space = gym.spaces.Discrete(N_ACTIONS)
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (STATE_DIM,), np.float32)
+        self.episode = -1
+        self.t = 0
+        self.ended: str | None = "not started"
+        self.state = torch.zeros(1, STATE_DIM)
+        self.resets = 0
+
+    def _observation(self) -> Tensor:
+        generator = torch.Generator().manual_seed(1000 * self.episode + self.t)
+        return torch.randn(1, STATE_DIM, generator=generator)
+
+    def reset(self, seed: int | None = None, options: Any = None) -> tuple[Tensor, dict]:
+        self.episode, self.t, self.ended = self.episode + 1, 0, None
+        self.resets += 1
+        self.state = self._observation()
+        return self.state.clone(), {}
+
+    def step(self, action: Any) -> tuple[Tensor, Tensor, Tensor, Tensor, dict]:
+        run, chk = self.run, self.run.chk
+        run.look()
+        if self.ended == "not started":
+            raise chk.fail(
+                "an episode starts with env.reset()",
+                "env.reset() before the first env.step()",
+                "env.step() without a reset",
+                "the environment was stepped before it was reset.",
+                "keep the given `state, _ = env.reset()` at the top of the function.",
+            )
+        if self.ended is not None:
+            cause = (
+                "the loop went on after a truncation: a time-limit cut ends the episode too. "
+                "Only the *stored* flag is `terminated` alone; the loop stops on either."
+                if self.ended == "truncated"
+                else "the loop went on after the episode terminated: `done` was never set."
+            )
+            raise chk.fail(
+                "the episode ends on terminated or truncated",
+                "return after the step that ends the episode",
+                f"env.step() called again after it returned {self.ended}=True",
+                cause,
+                "`done = terminated.item() or truncated.item()` ends the given `while` loop.",
+            )
+        if not (
+            isinstance(action, Tensor)
+            and tuple(action.shape) == (1, 1)
+            and action.dtype == torch.int64
+        ):
+            raise chk.fail(
+                "actions are (1, 1) int64 tensors",
+                "an action shaped (1, 1), int64, as epsilon_greedy_policy returns it",
+                _show(action),
+                "the action was converted or reshaped before env.step (and it is stored in "
+                "the replay memory in that form too).",
+                "pass the action exactly as `epsilon_greedy_policy(...)` returns it.",
+            )
+        if run.steps >= MAX_STEPS:
+            raise chk.fail(
+                "max_steps is respected",
+                f"at most max_steps = {MAX_STEPS} environment steps in the whole run",
+                f"step {run.steps + 1}",
+                "the global step count is not increased at every environment step, so the "
+                "given `step < max_steps` never stops the loop.",
+                "`step += 1` after every `env.step(...)`.",
+            )
+        value = int(action.item())
+        with torch.no_grad():  # greedy in the current weights, or in those the action saw
+            greedy = value == int(run.q_network(self.state).argmax(dim=1).item()) or any(
+                value == int(functional_call(run.q_network, weights, (self.state,)).argmax())
+                for weights in run.online_since
+            )
+        run.greedy.append(greedy)
+        run.actions.append(value)
+        self.t += 1
+        length, ending = EPISODES[self.episode % len(EPISODES)]
+        terminated = self.t == length and ending == "terminated"
+        truncated = self.t == length and ending == "truncated"
+        next_state = self._observation()
+        reward = torch.tensor([[0.5 + 0.25 * (self.t % 3)]])
+        run.transitions.append(
+            {
+                "state": self.state.clone(),
+                "action": action.detach().clone(),
+                "reward": reward.clone(),
+                "terminated": torch.tensor([[terminated]]),
+                "truncated": torch.tensor([[truncated]]),
+                "next_state": next_state.clone(),
+            }
+        )
+        run.steps += 1
+        if terminated or truncated:
+            self.ended = "terminated" if terminated else "truncated"
+            run.episode_ends.append(run.steps)
+        self.state = next_state
+        return (
+            next_state.clone(),
+            reward,
+            torch.tensor([[terminated]]),
+            torch.tensor([[truncated]]),
+            {},
+        )
+
+
+class _SpyMemory:
+    """A ReplayMemory that records its inserts and samples."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.memory = ReplayMemory(capacity=10_000)
+
+    def __len__(self) -> int:
+        return len(self.memory)
+
+    def can_sample(self, batch_size: int) -> bool:
+        return self.memory.can_sample(batch_size)
+
+    def insert(self, transition: Any) -> None:
+        run = self.run
+        fields = list(transition) if isinstance(transition, list | tuple) else None
+        shapes = [(1, STATE_DIM), (1, 1), (1, 1), (1, 1), (1, STATE_DIM)]
+        dtypes = [torch.float32, torch.int64, torch.float32, torch.bool, torch.float32]
+        if (
+            fields is None
+            or len(fields) != 5
+            or not all(
+                isinstance(f, Tensor) and tuple(f.shape) == s and f.dtype == d
+                for f, s, d in zip(fields, shapes, dtypes, strict=True)
+            )
+        ):
+            raise run.chk.fail(
+                "transitions are stored as TorchEnv returns them",
+                "[state, action, reward, terminated, next_state]: (1, D) float32, (1, 1) "
+                "int64, (1, 1) float32, (1, 1) bool, (1, D) float32",
+                _show(transition),
+                "a field is missing, converted (`.item()`, `.float()`) or in another order.",
+                "`memory.insert([state, action, reward, terminated, next_state])` with the "
+                "tensors as env.step returned them.",
+            )
+        run.inserts.append((run.steps, [f.detach().clone() for f in fields]))
+        self.memory.insert(fields)
+
+    def sample(self, batch_size: int) -> Any:
+        self.run.samples.append((self.run.steps, batch_size))
+        return self.memory.sample(batch_size)
+
+
+class _SpyOptimizer(torch.optim.SGD):
+    """Plain SGD that tells the _Run when it steps."""
+
+    def __init__(self, params: Any, run: _Run) -> None:
+        super().__init__(params, lr=0.01)
+        self.run = run
+
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        result = super().step(closure)
+        self.run.after_update()
+        return result
+
+
+def _call(chk: _Check, *args: Any, **kwargs: Any) -> Any:
+    """``chk.call`` with keyword arguments: any error of the student's becomes a diagnosis."""
+    __tracebackhide__ = True
+    try:
+        return chk.function(*args, **kwargs)
+    except ExerciseFailure:
+        raise
+    except Exception as exc:  # every student error becomes a diagnosis
+        raise chk._explain(exc, "") from exc
+
+
+@_isolated
+def check_dqn_episode(chk: _Check) -> None:
+    """Check ``dqn_episode(env, q_network, target_q_network, memory, optimizer, *, step,
+    epsilon_at, batch_size, gamma, warmup_steps, train_every, sync_every, max_grad_norm,
+    max_steps) -> (episode_return, losses, step, done)`` by running it episode after episode
+    for a few hundred steps and checking what the environment, memory and optimizer saw.
+    """
+    q_network = _network(seed=80)
+    target_q_network = copy.deepcopy(q_network).requires_grad_(False).eval()
+    run = _Run(chk, q_network, target_q_network)
+    env, memory = _SpyEnv(run), _SpyMemory(run)
+    optimizer = _SpyOptimizer(q_network.parameters(), run)
+    results = []
+    step = 0
+    with _seeded(81):
+        while step < MAX_STEPS:
+            resets, updates = env.resets, len(run.updates)
+            got = _call(
+                chk,
+                env,
+                q_network,
+                target_q_network,
+                memory,
+                optimizer,
+                step=step,
+                epsilon_at=_epsilon_at,
+                batch_size=BATCH_SIZE,
+                gamma=GAMMA,
+                warmup_steps=WARMUP_STEPS,
+                train_every=TRAIN_EVERY,
+                sync_every=SYNC_EVERY,
+                max_grad_norm=MAX_GRAD_NORM,
+                max_steps=MAX_STEPS,
+            )
+            run.look()
+            step = _expect_returns(chk, got, run, env, step, resets, updates)
+            results.append(got)
+    chk.ok()  # the run completed within max_steps, one reset per call
+    _expect_transitions(chk, run)
+    _expect_actions(chk, run)
+    _expect_learning(chk, run)
+    _expect_syncs(chk, run)
+
+
+def _expect_returns(
+    chk: _Check, got: Any, run: _Run, env: _SpyEnv, step: int, resets: int, updates: int
+) -> int:
+    """The tuple (episode_return, losses, step, done) of one call; returns the new step."""
+    if not (isinstance(got, tuple) and len(got) == 4):
+        raise chk.fail(
+            "returns (episode_return, losses, step, done)",
+            "a tuple of 4",
+            _show(got),
+            "the given `return episode_return, losses, step, done` line was changed or removed.",
+            "keep the given last line of the function.",
+        )
+    episode_return, losses, new_step, done = got
+    if env.resets != resets + 1:
+        raise chk.fail(
+            "one episode per call",
+            "env.reset() once per call (the given first line)",
+            f"env.reset() called {env.resets - resets} times",
+            "the body resets the environment itself; the function plays exactly one episode.",
+            "do not call env.reset() in the loop: when the episode ends, set `done`.",
+        )
+    if not isinstance(new_step, int) or isinstance(new_step, bool) or new_step != run.steps:
+        cause = (
+            "the global step count did not grow: `step` was not increased after env.step."
+            if new_step == step
+            else "the step returned is not the number of environment steps taken so far: "
+            "`step` counts every environment step of the whole run, one per env.step."
+        )
+        raise chk.fail(
+            "returns the new global step count",
+            f"step = {run.steps} (environment steps so far)",
+            _show(new_step),
+            cause,
+            "`step += 1` once per env.step; the function receives and returns the global count.",
+        )
+    if isinstance(episode_return, Tensor) or not isinstance(episode_return, float):
+        raise chk.fail(
+            "the episode's return is a Python float",
+            "a float",
+            _show(episode_return),
+            "the rewards were added as tensors: the statistics would hold tensors.",
+            "`episode_return += reward.item()`.",
+        )
+    this_episode = run.transitions[step:]
+    expected_return = float(sum(t["reward"].item() for t in this_episode))
+    if abs(episode_return - expected_return) > 1e-6:
+        raise chk.fail(
+            "the episode's return is the sum of its rewards",
+            f"{expected_return:.2f}",
+            f"{episode_return:.2f}",
+            "the return does not add up the rewards env.step returned in this episode "
+            "(steps counted instead, or a reward missed).",
+            "`episode_return += reward.item()` after every env.step.",
+        )
+    if not isinstance(losses, list) or any(
+        isinstance(x, Tensor) or not isinstance(x, float) for x in losses
+    ):
+        bad = (
+            next((x for x in losses if not isinstance(x, float)), losses)
+            if isinstance(losses, list)
+            else losses
+        )
+        raise chk.fail(
+            "the losses are a list of Python floats",
+            "a list of floats, one per update",
+            _show(bad),
+            "loss tensors were stored: each keeps its whole autograd graph alive, and memory "
+            "grows with every step (the slides' erratum)."
+            if isinstance(bad, Tensor)
+            else "the losses are not a list of Python floats.",
+            "append what `dqn_update` returns (a float): `losses.append(dqn_update(...))`.",
+        )
+    if len(losses) != len(run.updates) - updates:
+        raise chk.fail(
+            "one loss per update",
+            f"{len(run.updates) - updates} losses (optimizer steps in this episode)",
+            f"{len(losses)} losses",
+            "not every update's loss was appended, or some were appended twice.",
+            "`losses.append(dqn_update(...))` at each update.",
+        )
+    ended = bool(run.episode_ends) and run.episode_ends[-1] == run.steps and run.steps > step
+    if bool(done) != ended:
+        raise chk.fail(
+            "`done` says whether the episode ended",
+            f"done = {ended}",
+            f"done = {bool(done)}",
+            "`done` must be True when env.step returned terminated or truncated, and stay "
+            "False when the loop stopped at max_steps.",
+            "`done = terminated.item() or truncated.item()`.",
+        )
+    return new_step
+
+
+def _expect_transitions(chk: _Check, run: _Run) -> None:
+    """One insert per step, of exactly what the step saw, with `terminated`."""
+    if len(run.inserts) != run.steps or any(at != n + 1 for n, (at, _) in enumerate(run.inserts)):
+        raise chk.fail(
+            "one transition stored per environment step",
+            f"{run.steps} inserts, each right after its env.step",
+            f"{len(run.inserts)} inserts",
+            "memory.insert is not called exactly once after every env.step.",
+            "`memory.insert([state, action, reward, terminated, next_state])` after each step.",
+        )
+    names = ["state", "action", "reward", "terminated", "next_state"]
+    for n, ((_, stored), seen) in enumerate(zip(run.inserts, run.transitions, strict=True)):
+        for name, field in zip(names, stored, strict=True):
+            if torch.equal(field, seen[name]):
+                continue
+            if name == "terminated" and seen["truncated"].item():
+                raise chk.fail(
+                    "transitions are stored with `terminated`, not done",
+                    "terminated=False for a step the time limit truncated",
+                    "terminated=True was stored",
+                    "`done = terminated or truncated` was stored. A truncated episode did not "
+                    "end the task: its last state still has a future, and the target must "
+                    "bootstrap from it.",
+                    "store `terminated` itself; use `done` only to stop the loop.",
+                )
+            if name == "state" and n > 0 and torch.equal(field, run.transitions[n - 1]["state"]):
+                cause = "the state was not advanced: `state = next_state` is missing."
+            elif name == "state":
+                cause = "the stored state is not the one the action was taken in."
+            else:
+                cause = f"the stored {name} is not the one env.step used or returned."
+            raise chk.fail(
+                "transitions are chained: state, then its next_state",
+                f"{name} of step {n + 1}: {_show(seen[name])}",
+                _show(field),
+                cause,
+                "after storing, `state = next_state`; store the tensors env.step returned.",
+            )
+    chk.ok()
+
+
+def _expect_actions(chk: _Check, run: _Run) -> None:
+    """ε = 1 before EXPLORE_UNTIL: uniform over every action; ε = 0 after: greedy."""
+    explore = range(0, EXPLORE_UNTIL - 2)
+    exploit = range(EXPLORE_UNTIL + 2, run.steps)
+    counts = np.bincount([run.actions[n] for n in explore], minlength=N_ACTIONS)
+    random_steps = sum(not run.greedy[n] for n in explore)
+    if random_steps == 0:
+        raise chk.fail(
+            "acts with the ε-greedy behaviour policy b",
+            f"random actions while epsilon_at(step) = 1 (steps 1-{len(explore)})",
+            "only greedy actions",
+            "ε was ignored: the actions come from the greedy policy π, not from b.",
+            "`epsilon_greedy_policy(q_network, state, epsilon_at(step), env.action_space.n)`.",
+        )
+    if counts.min() < len(explore) // (3 * N_ACTIONS):
+        raise chk.fail(
+            "random actions cover every action",
+            f"each of the {N_ACTIONS} actions about {len(explore) // N_ACTIONS} times at ε = 1",
+            f"counts {counts.tolist()}",
+            "the random actions are drawn from too few actions: a number of actions other "
+            "than this environment's (the notebook's global `num_actions`?).",
+            "pass `env.action_space.n`.",
+        )
+    wrong = [n + 1 for n in exploit if not run.greedy[n]]
+    if wrong:
+        raise chk.fail(
+            "ε follows the schedule at the global step",
+            f"greedy actions from step {EXPLORE_UNTIL + 3} on, where epsilon_at(step) = 0",
+            f"non-greedy actions at steps {wrong[:5]}{' ...' if len(wrong) > 5 else ''}",
+            "ε was not read from `epsilon_at(step)` with the global step (a constant, or the "
+            "step within the episode?), or the action does not come from the q_network argument.",
+            "`epsilon_at(step)`, where `step` is the global count the function receives.",
+        )
+    chk.ok()
+
+
+def _expect_learning(chk: _Check, run: _Run) -> None:
+    """Updates only after the warm-up, exactly every TRAIN_EVERY steps, each on a sample."""
+    updates = run.updates
+    if not updates:
+        raise chk.fail(
+            "learns after the warm-up",
+            f"an optimizer step every {TRAIN_EVERY} environment steps from step {WARMUP_STEPS}",
+            "no optimizer step at all",
+            "`dqn_update` is never called (or the warm-up condition is never true).",
+            "`if step >= warmup_steps and step % train_every == 0:` then update.",
+        )
+    if updates[0] < WARMUP_STEPS:
+        cause = (
+            "learning starts as soon as one batch can be sampled: `can_sample(batch_size)` "
+            "is not the warm-up."
+            if updates[0] <= BATCH_SIZE + TRAIN_EVERY
+            else "learning starts before the warm-up is over."
+        )
+        raise chk.fail(
+            "learns only after the warm-up",
+            f"no update before {WARMUP_STEPS} transitions are stored (warmup_steps)",
+            f"the first update after {updates[0]} steps",
+            cause,
+            "`step >= warmup_steps` (or `len(memory) >= warmup_steps`) before updating.",
+        )
+    gaps = sorted({b - a for a, b in zip(updates, updates[1:], strict=False)})
+    if gaps != [TRAIN_EVERY] and len(updates) > 1:
+        if gaps == [0] or gaps == [1] or 0 in gaps:
+            cause = (
+                "updates at every environment step (or several per step): `train_every` is ignored."
+            )
+        else:
+            cause = (
+                "the spacing of the updates is irregular: counted with the step *within the "
+                "episode*, which restarts at every reset, rather than the global step."
+            )
+        raise chk.fail(
+            "learns exactly every train_every environment steps",
+            f"one update every {TRAIN_EVERY} environment steps",
+            f"gaps of {gaps} steps between updates",
+            cause,
+            "`step % train_every == 0` with the global `step`.",
+        )
+    if updates[0] > WARMUP_STEPS + TRAIN_EVERY or updates[-1] < run.steps - TRAIN_EVERY - 1:
+        raise chk.fail(
+            "learns exactly every train_every environment steps",
+            f"updates from step {WARMUP_STEPS} to the end, every {TRAIN_EVERY} steps",
+            f"updates from step {updates[0]} to {updates[-1]}",
+            "learning starts late or stops early.",
+            "`step >= warmup_steps and step % train_every == 0`.",
+        )
+    sampled = {at for at, _ in run.samples}
+    sizes = {size for _, size in run.samples}
+    if len(run.samples) != len(updates) or set(updates) - sampled or sizes != {BATCH_SIZE}:
+        raise chk.fail(
+            "each update learns from a batch sampled from the memory",
+            f"one memory.sample({BATCH_SIZE}) per update ({len(updates)})",
+            f"{len(run.samples)} samples, batch sizes {sorted(sizes)}",
+            "the update is not given `memory.sample(batch_size)`.",
+            "`dqn_update(q_network, target_q_network, optimizer, memory.sample(batch_size), "
+            "gamma, max_grad_norm)`.",
+        )
+    chk.ok()
+
+
+def _expect_syncs(chk: _Check, run: _Run) -> None:
+    """A synchronisation exactly every SYNC_EVERY environment steps."""
+    syncs = run.syncs
+    expected = f"θ_targ ← θ every {SYNC_EVERY} environment steps"
+    if not syncs:
+        raise chk.fail(
+            "synchronises every sync_every environment steps",
+            expected,
+            "no synchronisation at all",
+            "`update_target_network` is never called (or only where the online network has "
+            "not changed yet).",
+            "`if step % sync_every == 0: update_target_network(target_q_network, q_network)`.",
+        )
+    gaps = sorted({b - a for a, b in zip(syncs, syncs[1:], strict=False)})
+    if gaps != [SYNC_EVERY] or syncs[0] > SYNC_EVERY or syncs[-1] < run.steps - SYNC_EVERY:
+        if set(syncs) <= set(run.episode_ends):
+            cause = (
+                "synchronised at the end of episodes: the slides' 'every k episodes' clock "
+                "speeds up and slows down with the episodes' lengths. This course counts "
+                "environment steps."
+            )
+        elif gaps == [SYNC_EVERY * TRAIN_EVERY]:
+            cause = (
+                "synchronised every sync_every *updates*, not every sync_every environment steps."
+            )
+        elif 1 in gaps:
+            cause = (
+                "synchronised at (almost) every step: the target network would exist in name only."
+            )
+        else:
+            cause = (
+                "the synchronisations are irregular: counted with the step *within the episode* "
+                "rather than the global step?"
+            )
+        raise chk.fail(
+            "synchronises every sync_every environment steps",
+            expected,
+            f"synchronisations after steps {syncs[:6]}{' ...' if len(syncs) > 6 else ''}",
+            cause,
+            "`if step % sync_every == 0:` with the global `step`, inside the step loop.",
+        )
+    chk.ok()
