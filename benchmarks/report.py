@@ -16,10 +16,22 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.stats import bootstrap_mean_band, stratified_bootstrap_ci
 from benchmarks.tasks import TASKS
 
-AGENTS = {"course": "course notebook", "reference": "SB3 DQN (zoo)"}
-COLORS = {"course": "tab:blue", "reference": "tab:orange"}
+AGENTS = {
+    "course": "course notebook",
+    "reference": "SB3 DQN (zoo), as the zoo runs it",
+    "reference-protocol": "SB3 DQN (zoo) + the course's protocol",
+}
+# What each row reports: which weights are evaluated, when training ends.
+PROTOCOLS = {
+    "course": "keep-best + early stop (the notebook's greedy checks)",
+    "reference": "last iterate after the zoo's full budget",
+    "reference-protocol": "keep-best + early stop (the notebook's checks), within the zoo's budget",
+}
+COLORS = {"course": "tab:blue", "reference": "tab:orange", "reference-protocol": "tab:green"}
+CI_LEVEL = 0.95
 SMOOTHING_EPISODES = 10
 CURVE_POINTS = 200
 MIB = 1024  # peak memory is recorded in KiB
@@ -38,9 +50,11 @@ def runs_of(results: dict[str, Any], task: str, agent: str) -> list[dict[str, An
     return sorted(runs, key=lambda r: r["seed"])
 
 
-def pairs_of(results: dict[str, Any], task: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def pairs_of(
+    results: dict[str, Any], task: str, reference_agent: str = "reference"
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(course, reference) runs of `task` with the same seed, both successful."""
-    reference = {r["seed"]: r for r in runs_of(results, task, "reference")}
+    reference = {r["seed"]: r for r in runs_of(results, task, reference_agent)}
     return [
         (c, reference[c["seed"]])
         for c in runs_of(results, task, "course")
@@ -63,6 +77,17 @@ def eval_mean(run: dict[str, Any]) -> float:
     return float(np.mean(run["eval_returns"]))
 
 
+def known_median(runs: Sequence[dict[str, Any]], key: str) -> float | None:
+    """Median of `key` over the runs that report it; None when none does."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def iqm_with_ci(runs: Sequence[dict[str, Any]]) -> tuple[float, float, float]:
+    """IQM over seeds of the mean greedy return, and its 95 % stratified-bootstrap CI."""
+    return stratified_bootstrap_ci([eval_mean(r) for r in runs], level=CI_LEVEL)
+
+
 # ---------------------------------------------------------------- formatting
 
 
@@ -78,6 +103,13 @@ def fmt_ratio(ratios: Sequence[float]) -> str:
     if not ratios:
         return "—"
     return f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
+def fmt_ci(point: float, low: float, high: float) -> str:
+    """A point estimate and its interval."""
+    if not np.isfinite(point):
+        return "—"
+    return f"{fmt(point)} [{fmt(low)}, {fmt(high)}]"
 
 
 def fmt_bool(value: bool | None) -> str:
@@ -134,82 +166,126 @@ def header_section(results: dict[str, Any]) -> list[str]:
 def protocol_section(results: dict[str, Any]) -> list[str]:
     """How the numbers were obtained."""
     meta = results["meta"]
-    return [
+    jobs = meta.get("jobs", 1)
+    order = (
+        "for each seed and task the course notebook and the reference rows run back to back "
+        "(course, reference, reference + protocol, course, ...), so the machine's drift "
+        "cancels in the ratios, which are computed pair by pair."
+    )
+    if jobs > 1:
+        order = (
+            f"runs taken in the interleaved order (course, reference, reference + protocol, "
+            f"course, ...) {jobs} at a time, each in its own process on one torch thread: the "
+            "runs of a seed run side by side rather than back to back, sharing the machine, "
+            "so ratios still compare runs made close in time, but absolute times depend on "
+            "the load."
+        )
+    lines = [
         "## Protocol",
         "",
-        f"- Seeds {', '.join(map(str, meta['seeds']))}; for each seed and task the course "
-        "notebook and the reference run back to back (course, reference, course, ...), so the "
-        "machine's drift cancels in the ratios, which are computed pair by pair.",
+        f"- Seeds {', '.join(map(str, meta['seeds']))}; {order}",
         "- Course: the solution notebook itself, executed with nbclient in a fresh kernel, "
         "`SEED` injected after its `parameters` cell. Reference: Stable-Baselines3 DQN with "
         "rl-baselines3-zoo's hyperparameters (see `benchmarks/reference.py`), in a fresh "
-        "Python process. Both on one torch thread, `OMP_NUM_THREADS=1`.",
-        "- Training time: wall time of training only (the notebook's `training_seconds`, "
-        "SB3's `model.learn`). Steps: environment steps during training.",
-        "- Return: greedy policy, 100 episodes, episode i reset with seed + i. Solved: "
-        "gymnasium's threshold on the mean (CartPole-v1 ≥ 475, MountainCar-v0 ≥ −110). "
-        "Course target (MountainCar): ≥ 95 % of episodes reach the flag (return > −200) "
-        "and mean ≥ −120.",
+        "Python process. All on one torch thread, `OMP_NUM_THREADS=1`.",
+        "- Rows: **course notebook**: keep-best + early stop, the notebook's own greedy checks "
+        "during training. **SB3 DQN (zoo), as the zoo runs it**: the last iterate after the "
+        "zoo's full `n_timesteps`. **SB3 DQN (zoo) + the course's protocol**: the same "
+        "training with the notebook's greedy checks (same cadence, episode count and check "
+        "seeds; a `BaseCallback`): the best check's weights are evaluated, training stops "
+        "once a check passes (or at the zoo's budget).",
+    ]
+    for task in meta["tasks"]:
+        protocol = TASKS[task].protocol
+        if protocol is not None:
+            lines.append(f"- Checks on {TASKS[task].env_id}: {protocol.describe()}.")
+    lines += [
+        "- Check episodes are reset with seeds SEED × 1,000 + 100,000 + k × episodes + i "
+        "(check k, episode i), never used in training or in the final evaluation.",
+        "- Training time: wall time of training, the greedy checks included for every agent "
+        "(the notebook's `training_seconds`, SB3's `model.learn`). Training steps: "
+        "environment steps of training; check steps: environment steps the checks took, "
+        "counted apart.",
+        "- Return: greedy policy, 100 episodes, episode i reset with 10,000 + SEED + i. "
+        "Solved: gymnasium's threshold on the mean (CartPole-v1 ≥ 475, MountainCar-v0 ≥ "
+        "−110). Course target (MountainCar): ≥ 95 % of episodes reach the flag "
+        "(return > −200) and mean ≥ −120.",
+        "- IQM: interquartile mean over seeds of each run's mean greedy return (the mean of "
+        "the middle 50 % of runs), with a 95 % percentile stratified-bootstrap confidence "
+        "interval (Agarwal et al. 2021, *Deep RL at the Edge of the Statistical Precipice*; "
+        "50,000 resamples of the seeds, seeded: computed in NumPy in `benchmarks/stats.py`, "
+        "as rliable computes it).",
         "- Peak memory: maximum resident set size of the kernel, or of the reference's "
         "process (the kernel's includes ipykernel, some 50 MiB).",
         "",
     ]
+    return lines
+
+
+def agent_row(results: dict[str, Any], task: str, agent: str) -> list[str] | None:
+    """One agent's line of a task's table (None when it did not run)."""
+    spec = TASKS[task]
+    runs = runs_of(results, task, agent)
+    attempted = [r for r in results["runs"] if r["task"] == task and r["agent"] == agent]
+    if not attempted:
+        return None
+    targets = [spec.course_target(r["eval_returns"]) for r in runs]
+    check_steps = known_median(runs, "check_steps")
+    checks = known_median(runs, "checks")
+    return [
+        AGENTS[agent],
+        PROTOCOLS[agent],
+        fmt(median_of(runs, lambda r: r["training_seconds"])),
+        fmt(median_of(runs, lambda r: r["total_steps"]), 0),
+        f"{fmt(checks, 0)} / {fmt(check_steps, 0)}",
+        fmt_ci(*iqm_with_ci(runs)) if runs else "—",
+        f"{sum(spec.solved(r['eval_returns']) for r in runs)}/{len(attempted)}",
+        "—" if spec.flag_fraction is None else f"{sum(map(bool, targets))}/{len(attempted)}",
+        fmt(median_of(runs, lambda r: r["peak_rss_kib"] / MIB), 0),
+    ]
 
 
 def task_section(results: dict[str, Any], task: str) -> list[str]:
-    """The course vs reference table of one task."""
+    """The table of one task: a row per agent, then the course / reference ratios."""
     spec = TASKS[task]
-    rows = []
-    for agent, label in AGENTS.items():
-        runs = runs_of(results, task, agent)
-        attempted = [r for r in results["runs"] if r["task"] == task and r["agent"] == agent]
-        if not attempted:
+    rows = [row for agent in AGENTS if (row := agent_row(results, task, agent))]
+    notes = []
+    for reference in ("reference", "reference-protocol"):
+        pairs = pairs_of(results, task, reference)
+        if not pairs:
             continue
-        means = [eval_mean(r) for r in runs]
-        targets = [spec.course_target(r["eval_returns"]) for r in runs]
         rows.append(
-            [
-                label,
-                fmt(median_of(runs, lambda r: r["training_seconds"])),
-                fmt(median_of(runs, lambda r: r["total_steps"]), 0),
-                f"{fmt(float(np.mean(means)))} ± {fmt(float(np.std(means)))}" if means else "—",
-                f"{sum(spec.solved(r['eval_returns']) for r in runs)}/{len(attempted)}",
-                "—"
-                if spec.flag_fraction is None
-                else f"{sum(map(bool, targets))}/{len(attempted)}",
-                fmt(median_of(runs, lambda r: r["peak_rss_kib"] / MIB), 0),
-            ]
+            [f"**course / {AGENTS[reference]}**", ""]
+            + [fmt_ratio(pair_ratios(pairs, lambda r: r["training_seconds"]))]
+            + [fmt_ratio(pair_ratios(pairs, lambda r: r["total_steps"]))]
+            + [""] * 4
+            + [fmt_ratio(pair_ratios(pairs, lambda r: r["peak_rss_kib"]))]
         )
-    pairs = pairs_of(results, task)
-    rows.append(
-        [
-            "**course / reference**",
-            fmt_ratio(pair_ratios(pairs, lambda r: r["training_seconds"])),
-            fmt_ratio(pair_ratios(pairs, lambda r: r["total_steps"])),
-            "",
-            "",
-            "",
-            fmt_ratio(pair_ratios(pairs, lambda r: r["peak_rss_kib"])),
-        ]
-    )
+        notes.append(f"{len(pairs)} seed pairs against {AGENTS[reference]}")
     header = [
         "agent",
-        "training time (s, median)",
-        "steps (median)",
-        "greedy return (mean ± sd over seeds)",
+        "protocol",
+        "training time (s, median, checks included)",
+        "training steps (median)",
+        "checks / check steps (median)",
+        "greedy return: IQM over seeds [95 % CI]",
         "seeds solved",
         "course target",
         "peak memory (MiB, median)",
     ]
-    return (
-        [f"## {spec.env_id}", ""]
-        + table(header, rows)
-        + [
-            "",
-            f"Ratios: median over {len(pairs)} seed pairs (range).",
+    lines = [f"## {spec.env_id}", ""] + table(header, rows) + [""]
+    if notes:
+        lines += [f"Ratios: median over seed pairs (range): {'; '.join(notes)}.", ""]
+    if any(r.get("check_steps") is None for r in runs_of(results, task, "course")) and runs_of(
+        results, task, "course"
+    ):
+        lines += [
+            "Check steps of the course notebook: — where the notebook does not expose them "
+            "(its training function keeps the count to itself; a top-level `check_steps` "
+            "would be read). The number of checks comes from the line it prints.",
             "",
         ]
-    )
+    return lines
 
 
 def per_seed_section(results: dict[str, Any]) -> list[str]:
@@ -220,7 +296,7 @@ def per_seed_section(results: dict[str, Any]) -> list[str]:
         if run.get("error"):
             rows.append(
                 [str(run["order"]), run["task"], str(run["seed"]), AGENTS[run["agent"]]]
-                + ["—"] * 6
+                + ["—"] * 7
                 + ["error: " + run["error"].splitlines()[-1][:120]]
             )
             continue
@@ -234,6 +310,7 @@ def per_seed_section(results: dict[str, Any]) -> list[str]:
                 fmt(run["training_seconds"]),
                 fmt(run["wall_seconds"]),
                 fmt(run["total_steps"], 0),
+                f"{fmt(run.get('checks'), 0)} / {fmt(run.get('check_steps'), 0)}",
                 f"{fmt(eval_mean(run))} [{fmt(min(returns), 0)}, {fmt(max(returns), 0)}]",
                 fmt_bool(spec.solved(returns)),
                 fmt_bool(spec.course_target(returns)),
@@ -247,7 +324,8 @@ def per_seed_section(results: dict[str, Any]) -> list[str]:
         "agent",
         "training (s)",
         "whole run (s)",
-        "steps",
+        "training steps",
+        "checks / check steps",
         "greedy return: mean [min, max]",
         "solved",
         "course target",
@@ -312,8 +390,10 @@ def render_markdown(results: dict[str, Any], figure: str | None) -> str:
             "## Learning curves",
             "",
             f"Training-episode return (moving average over {SMOOTHING_EPISODES} episodes) "
-            "against environment steps: mean over seeds, band from the worst to the best seed, "
-            "drawn while every seed is still training (a course notebook stops once solved).",
+            "against training steps: mean over seeds, band: its 95 % bootstrap confidence "
+            "interval over seeds, drawn while every seed is still training (the rows with "
+            "early stopping end at their earliest stop; the thin line goes on while half of "
+            "the seeds train).",
             "",
             f"![learning curves]({figure})",
             "",
@@ -349,26 +429,34 @@ def plot_learning_curves(results: dict[str, Any], path: Path) -> bool:
     tasks = [t for t in results["meta"]["tasks"] if any(runs_of(results, t, a) for a in AGENTS)]
     if not tasks:
         return False
-    fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
-        for agent, label in AGENTS.items():
+        for agent in AGENTS:
             runs = [r for r in runs_of(results, task, agent) if r["curve"]["steps"]]
             if not runs:
                 continue
             grid = np.linspace(0, max(r["curve"]["steps"][-1] for r in runs), CURVE_POINTS)
             curves = np.array([smoothed_curve(**r["curve"], grid=grid) for r in runs])
-            # Only where every seed is still training: past a run's end (the course stops
-            # once solved), a mean over the seeds left would be a different average.
-            curves[:, np.isnan(curves).any(axis=0)] = np.nan
+            training = (~np.isnan(curves)).sum(axis=0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-                mean, low, high = (f(curves, axis=0) for f in (np.nanmean, np.nanmin, np.nanmax))
-            ax.plot(grid, mean, color=COLORS[agent], label=f"{label} ({len(runs)} seeds)")
+                mean = np.nanmean(curves, axis=0)
+            # Past a run's end (early stopping), a mean over the seeds left is a different
+            # average: the line and its band are drawn where every seed trains, a thin line
+            # goes on while at least half of them do.
+            everyone = np.where(training == len(runs), mean, np.nan)
+            half = np.where(2 * training >= len(runs), mean, np.nan)
+            low, high = bootstrap_mean_band(np.nan_to_num(curves), level=CI_LEVEL)
+            low[training < len(runs)] = high[training < len(runs)] = np.nan
+            ax.plot(
+                grid, everyone, color=COLORS[agent], label=f"{AGENTS[agent]} ({len(runs)} seeds)"
+            )
+            ax.plot(grid, half, color=COLORS[agent], linewidth=0.6, alpha=0.7)
             ax.fill_between(grid, low, high, color=COLORS[agent], alpha=0.2, linewidth=0)
         threshold = TASKS[task].solved_threshold
         ax.axhline(threshold, color="gray", linestyle="--", linewidth=0.8, label="solved")
-        ax.set(title=TASKS[task].env_id, xlabel="environment steps", ylabel="training return")
-        ax.legend(fontsize="small", loc="best")
+        ax.set(title=TASKS[task].env_id, xlabel="training steps", ylabel="training return")
+        ax.legend(fontsize="x-small", loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)

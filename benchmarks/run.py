@@ -1,20 +1,29 @@
 """`make bench`: the course's agents against Stable-Baselines3, the replay memory, the whole course.
 
-Runs, for each seed and task, the course's solution notebook and then the reference
-(course, reference, course, reference, ...), then the replay-memory micro-benchmark, then every
-solution notebook once; writes results.json, RESULTS.md and learning_curves.png.
+Runs, for each seed and task, the course's solution notebook, then SB3's DQN as the zoo runs it,
+then SB3's DQN with the notebook's protocol of greedy checks (course, reference,
+reference + protocol, course, ...), then the replay-memory micro-benchmark, then every solution
+notebook once; writes results.json, RESULTS.md and learning_curves.png.
 
-    python -m benchmarks.run                      # 5 seeds, both tasks: hours
+    python -m benchmarks.run                      # 10 seeds, both tasks: hours on one core
+    python -m benchmarks.run --jobs 8             # the same, 8 runs at a time
     python -m benchmarks.run --seeds 2 --tasks cartpole
     python -m benchmarks.report                   # rebuild RESULTS.md from results.json
+
+--jobs N runs N training runs at once, each in its own process on one torch thread, taken in
+the interleaved order, so the runs of one seed still run close in time, but side by side
+rather than back to back: they share the machine's memory bandwidth and caches, and their
+times are only comparable with each other. Keep N at or below the physical cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime as dt
 import importlib.metadata
 import json
+import multiprocessing
 import os
 import platform
 import sys
@@ -29,6 +38,9 @@ from benchmarks.tasks import SOLUTIONS_DIR, TASKS
 BENCH_DIR = Path(__file__).resolve().parent
 VERSIONED = ["torch", "gymnasium", "stable-baselines3", "numpy", "nbclient"]
 PARTS = ("training", "replay", "whole-course")
+# The agents of each seed, in the order they run: the course's notebook, SB3 as the zoo runs
+# it (last iterate after the zoo's budget), SB3 with the notebook's greedy checks.
+AGENTS = ("course", "reference", "reference-protocol")
 # The replay micro-benchmark's sizes (the contract of benchmarks.replay_memory.run).
 REPLAY_ARGS = {"n_stored": 100_000, "batch_size": 64}
 TINY_REPLAY_ARGS = {"n_stored": 2_000, "batch_size": 64, "repeats": 1, "calls": 20}
@@ -44,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--seeds", type=int, default=5, help="number of seeds")
+    parser.add_argument("--seeds", type=int, default=10, help="number of seeds")
     parser.add_argument("--first-seed", type=int, default=0, help="seeds are first..first+N-1")
     parser.add_argument(
         "--tasks",
@@ -60,6 +72,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-reference", action="store_true", help="course notebooks only (no SB3 needed)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        help="training runs at once, one process and one torch thread each; >1 runs the "
+        "runs of a seed side by side instead of back to back (see the module's docstring)",
     )
     parser.add_argument(
         "--notebook",
@@ -78,6 +97,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replay-repeats", type=int, help="repeats of the replay benchmark")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # the test's
     return parser.parse_args(argv)
+
+
+def positive_int(text: str) -> int:
+    """Parse --jobs."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
 
 
 def task_list(text: str) -> list[str]:
@@ -163,8 +190,9 @@ def versions() -> dict[str, str | None]:
 
 
 def run_one(agent: str, task: str, seed: int, args: argparse.Namespace, notebooks: dict) -> dict:
-    """One training run of `agent` ("course" or "reference"); errors are recorded, not raised."""
-    run: dict[str, Any] = {"task": task, "seed": seed, "agent": agent}
+    """One training run of `agent` (one of AGENTS); errors are recorded, not raised."""
+    os.environ.update(BENCH_ENV)  # also in a --jobs worker
+    run: dict[str, Any] = {"task": task, "seed": seed, "agent": agent, "started": time.time()}
     try:
         if agent == "course":
             saved = args.out_dir / "runs" / f"{task}-seed{seed}.ipynb"
@@ -172,36 +200,61 @@ def run_one(agent: str, task: str, seed: int, args: argparse.Namespace, notebook
         else:
             from benchmarks.reference import run_reference
 
-            run |= run_reference(task, seed, tiny=args.tiny, timeout=args.timeout)
+            protocol = agent == "reference-protocol"
+            run |= run_reference(
+                task, seed, tiny=args.tiny, timeout=args.timeout, protocol=protocol
+            )
     except Exception as error:  # one failed run must not lose hours of others
         run["error"] = short_error(error)
+    run["finished"] = time.time()
     return run
 
 
 def describe(run: dict[str, Any]) -> str:
     """One progress line."""
-    head = f"[{run['order']:>2}] {run['task']} seed {run['seed']} {run['agent']:<9}"
+    head = f"[{run['order']:>2}] {run['task']} seed {run['seed']} {run['agent']:<18}"
     if run.get("error"):
         return f"{head} FAILED: {run['error'].splitlines()[-1][:200]}"
     mean = sum(run["eval_returns"]) / len(run["eval_returns"])
+    checks = run.get("checks")
     return (
         f"{head} {run['training_seconds']:8.1f} s  {run['total_steps']:>7} steps  "
+        f"{'?' if checks is None else checks:>3} checks  "
         f"return {mean:8.1f}  peak {run['peak_rss_kib'] / 1024:6.0f} MiB"
     )
 
 
 def run_training(args: argparse.Namespace, results: dict[str, Any], save) -> None:
-    """Course and reference runs, interleaved seed by seed and task by task."""
+    """Every agent's runs, interleaved seed by seed and task by task; --jobs at a time."""
     notebooks = {t: TASKS[t].notebook_path for t in args.tasks} | notebook_overrides(args.notebook)
-    agents = ["course"] if args.no_reference else ["course", "reference"]
-    for seed in results["meta"]["seeds"]:
-        for task in args.tasks:
-            for agent in agents:
-                run = run_one(agent, task, seed, args, notebooks)
-                run["order"] = len(results["runs"])
-                results["runs"].append(run)
-                print(describe(run), flush=True)
-                save()
+    agents = AGENTS[:1] if args.no_reference else AGENTS
+    order = [
+        (agent, task, seed)
+        for seed in results["meta"]["seeds"]
+        for task in args.tasks
+        for agent in agents
+    ]
+
+    def record(index: int, run: dict[str, Any]) -> None:
+        run["order"] = index
+        results["runs"].append(run)
+        results["runs"].sort(key=lambda r: r["order"])
+        print(describe(run), flush=True)
+        save()
+
+    if args.jobs == 1:
+        for index, (agent, task, seed) in enumerate(order):
+            record(index, run_one(agent, task, seed, args, notebooks))
+        return
+    # Fresh interpreters ("spawn"): a forked worker would inherit this process's threads.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
+        futures = {
+            pool.submit(run_one, agent, task, seed, args, notebooks): index
+            for index, (agent, task, seed) in enumerate(order)
+        }
+        for future in concurrent.futures.as_completed(futures):
+            record(futures[future], future.result())
 
 
 def run_replay(args: argparse.Namespace) -> dict[str, Any]:
@@ -248,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "argv": list(sys.argv[1:] if argv is None else argv),
             "tiny": args.tiny,
+            "jobs": args.jobs,
             "seeds": list(range(args.first_seed, args.first_seed + args.seeds)),
             "tasks": args.tasks,
             "machine": machine_info(),

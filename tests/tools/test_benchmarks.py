@@ -2,27 +2,32 @@
 
 The course side (seed injection, notebook execution, reading results back, the report) runs
 everywhere with a fake notebook that honours the solution notebooks' contract. The reference
-side needs Stable-Baselines3, a benchmark-only dependency, and is skipped without it.
+side (as the zoo runs it, and with the course's protocol of greedy checks) needs
+Stable-Baselines3, a benchmark-only dependency, and is skipped without it. The statistics
+(IQM, stratified bootstrap) are checked on data whose answer is known.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import report, run  # noqa: E402
+from benchmarks import report, run, stats  # noqa: E402
 from benchmarks.course import inject_parameters  # noqa: E402
-from benchmarks.tasks import TASKS  # noqa: E402
+from benchmarks.tasks import TASKS, CheckProtocol  # noqa: E402
 
 # The contract of notebooks 03 and 04, in a notebook that trains nothing. Its greedy return
-# depends on SEED (seed 0: 470, unsolved; seed 1: 480, solved), so the injection shows.
+# depends on SEED (seed 0: 470, unsolved; seed 1: 480, solved), so the injection shows. It
+# prints its number of checks like the notebooks do; seed 1 also exposes `check_steps`.
 FAKE_CELLS = [
     ("parameters", "SEED = 0"),
     (
@@ -34,7 +39,10 @@ FAKE_CELLS = [
         "stats = {'Returns': lengths.astype(float).tolist(), 'Steps': np.cumsum(lengths).tolist()}\n"
         "total_steps = int(lengths.sum())\n"
         "training_seconds = time.perf_counter() - start\n"
-        "eval_returns = np.full(100, 470.0 + 10 * SEED)",
+        "eval_returns = np.full(100, 470.0 + 10 * SEED)\n"
+        "print(f'{total_steps} steps, 30 episodes; best greedy check 1.0 after {SEED + 2} checks')\n"
+        "if SEED == 1:\n"
+        "    check_steps = 123",
     ),
 ]
 
@@ -86,6 +94,8 @@ def test_course_side_runs_without_sb3(tmp_path: Path) -> None:
         assert r["total_steps"] == r["curve"]["steps"][-1] > 0
         assert len(r["curve"]["returns"]) == 30
         assert r["peak_rss_kib"] > 10_000 and r["training_seconds"] >= 0
+        assert r["checks"] == r["seed"] + 2  # read from the printed line
+    assert [r["check_steps"] for r in runs] == [None, 123]  # read when the notebook has it
     assert [TASKS["cartpole"].solved(r["eval_returns"]) for r in runs] == [False, True]
     assert (out / "runs" / "cartpole-seed1.ipynb").exists()
 
@@ -117,27 +127,169 @@ def test_failures_are_recorded_not_raised(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_reference_and_interleaving(tmp_path: Path) -> None:
-    """SB3's DQN on a tiny budget, interleaved with the fake notebook, pair ratios in the report."""
+def test_reference_rows_interleaved_in_parallel(tmp_path: Path) -> None:
+    """SB3's DQN on a tiny budget, as the zoo runs it and with the course's protocol,
+    interleaved with the fake notebook, two runs at a time; pair ratios in the report."""
     pytest.importorskip("stable_baselines3")
     fake = write_fake_notebook(tmp_path / "fake.ipynb")
     out = tmp_path / "out"
     argv = ["--tiny", "--seeds", "1", "--tasks", "cartpole", "--parts", "training,replay"]
-    argv += ["--notebook", f"cartpole={fake}", "--out-dir", str(out)]
+    argv += ["--notebook", f"cartpole={fake}", "--out-dir", str(out), "--jobs", "2"]
     assert run.main(argv) == 0
 
     results = json.loads((out / "results.json").read_text())
-    assert [r["agent"] for r in results["runs"]] == ["course", "reference"]
-    ref = results["runs"][1]
-    assert ref.get("error") is None
-    assert ref["hyperparameters"]["learning_rate"] == 2.3e-3  # the zoo's CartPole-v1 values
-    assert ref["total_steps"] == 512 and ref["torch_threads"] == 1
-    assert len(ref["eval_returns"]) == 5 and ref["curve"]["steps"][-1] <= 512
+    assert results["meta"]["jobs"] == 2
+    assert [r["agent"] for r in results["runs"]] == list(run.AGENTS)
+    assert [r["order"] for r in results["runs"]] == [0, 1, 2]
+    course, ref, protocol = results["runs"]
+    for r in (ref, protocol):
+        assert r.get("error") is None
+        assert r["hyperparameters"]["learning_rate"] == 2.3e-3  # the zoo's CartPole-v1 values
+        assert r["torch_threads"] == 1 and len(r["eval_returns"]) == 5
+        assert r["curve"]["steps"][-1] <= r["total_steps"] <= 512
+    assert ref["total_steps"] == 512 and ref["checks"] == ref["check_steps"] == 0
+    # The tiny protocol checks 2 episodes after every training episode and never passes.
+    assert protocol["checks"] == len(protocol["curve"]["steps"]) > 0
+    assert protocol["check_steps"] >= 2 * protocol["checks"] * 8  # no CartPole episode is shorter
+    assert protocol["best_check"] == max(protocol["check_returns"])
+    assert not protocol["stopped_early"] and protocol["total_steps"] == 512
     assert "replay_memory" in results  # timings, or why it could not run
 
     markdown = (out / "RESULTS.md").read_text()
-    assert "| SB3 DQN (zoo) |" in markdown and "× (" in markdown  # a pair ratio
+    for label in report.AGENTS.values():
+        assert f"| {label} |" in markdown
+    assert markdown.count("× (") >= 4  # time and memory ratios against both reference rows
+    assert "2 at a time" in markdown
     assert results["meta"]["versions"]["stable-baselines3"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [False, True])
+def test_protocol_callback_keeps_the_best_and_stops(stop: bool) -> None:
+    """The course's protocol inside SB3: periodic checks keep the best weights; a check that
+    passes (here: any check) ends training at once."""
+    pytest.importorskip("stable_baselines3")
+    import gymnasium as gym
+    import torch
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.monitor import Monitor
+
+    from benchmarks.reference import course_protocol_callback
+
+    protocol = CheckProtocol(episodes=2, stop_at=-math.inf if stop else math.inf, every=64)
+    callback = course_protocol_callback(protocol, "CartPole-v1", seed=0)
+    model = DQN(
+        "MlpPolicy",
+        Monitor(gym.make("CartPole-v1")),
+        learning_starts=32,
+        train_freq=16,
+        gradient_steps=4,
+        policy_kwargs={"net_arch": [16]},
+        seed=0,
+        device="cpu",
+    )
+    model.learn(300, callback=callback)
+    summary = callback.summary()
+    if stop:
+        assert summary["stopped_early"] and summary["checks"] == 1
+        assert model.num_timesteps == 64  # stopped right after the first check
+    else:
+        assert not summary["stopped_early"]
+        assert summary["checks"] == model.num_timesteps // 64 == 4
+    assert summary["check_steps"] >= 2 * 8 * summary["checks"]
+    assert summary["best_check"] == max(summary["check_returns"])
+    kept = model.policy.state_dict()
+    assert all(torch.equal(kept[k], v) for k, v in callback.best_weights.items())
+
+
+def test_protocols_come_from_the_notebooks() -> None:
+    """03 checks every CHECK_EVERY steps, 04 after a good episode until a perfect check."""
+    from tools.cells import notebook_constants
+
+    mountaincar, cartpole = TASKS["mountaincar"], TASKS["cartpole"]
+    constants = notebook_constants(mountaincar.notebook_path)
+    assert mountaincar.protocol == CheckProtocol(
+        episodes=constants["CHECK_EPISODES"],
+        stop_at=constants["GOOD_ENOUGH"],
+        every=constants["CHECK_EVERY"],
+        warmup=constants["WARMUP_STEPS"],
+    )
+    constants = notebook_constants(cartpole.notebook_path)
+    assert cartpole.protocol == CheckProtocol(
+        episodes=constants["CHECK_EPISODES"],
+        stop_at=500.0,  # CartPole-v1's max_episode_steps: every check episode lasts to the end
+        after_return=constants["SOLVED_RETURN"],
+    )
+    every = mountaincar.protocol.every
+    assert [mountaincar.protocol.due_after_step(s) for s in (every - 1, every, 2 * every)] == [
+        False,
+        True,
+        True,
+    ]
+    assert not cartpole.protocol.due_after_step(every)
+    assert cartpole.protocol.due_after_episode(500.0)
+    assert not cartpole.protocol.due_after_episode(474.0)
+    # The notebooks' check seeds: SEED * 1_000 + 100_000 + checks_done * CHECK_EPISODES.
+    assert cartpole.protocol.check_seed(3, 2) == 3_000 + 100_000 + 2 * 10
+
+
+def test_jobs_must_be_positive() -> None:
+    assert run.parse_args(["--jobs", "3"]).jobs == 3
+    assert run.parse_args([]).seeds == 10 and run.parse_args([]).jobs == 1
+    with pytest.raises(SystemExit):
+        run.parse_args(["--jobs", "0"])
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        (np.arange(1, 9), 4.5),  # cut 2 at each end: mean of 3, 4, 5, 6
+        (np.arange(1, 11), 5.5),  # n = 10: cut int(2.5) = 2 at each end, mean of 3..8
+        ([7.0, 7.0, 7.0], 7.0),  # n = 3: nothing cut
+        ([-200.0, -110.0, -105.0, -100.0], -107.5),  # the outlier goes, as in trim_mean
+    ],
+)
+def test_iqm_is_the_mean_of_the_middle_half(scores, expected) -> None:
+    assert stats.iqm(scores) == pytest.approx(expected)
+    assert stats.iqm(np.random.default_rng(0).permutation(scores)) == pytest.approx(expected)
+
+
+def test_iqm_matches_scipy_trim_mean() -> None:
+    scipy_stats = pytest.importorskip("scipy.stats")
+    scores = np.random.default_rng(1).normal(size=(40, 13))
+    assert stats.iqm(scores) == pytest.approx(scipy_stats.trim_mean(scores, 0.25, axis=None))
+    assert stats.iqm(scores, axis=0) == pytest.approx(scipy_stats.trim_mean(scores, 0.25))
+
+
+def test_bootstrap_ci_contains_the_iqm_and_is_seeded() -> None:
+    scores = np.random.default_rng(2).normal(-105.0, 8.0, size=10)
+    point, low, high = stats.stratified_bootstrap_ci(scores, reps=5_000, seed=0)
+    assert point == pytest.approx(stats.iqm(scores))
+    assert low < point < high
+    assert min(scores) < low and high < max(scores)
+    assert stats.stratified_bootstrap_ci(scores, reps=5_000, seed=0) == (point, low, high)
+    assert stats.stratified_bootstrap_ci(scores, reps=5_000, seed=1) != (point, low, high)
+    # A wider level gives a wider interval; identical runs give no width at all.
+    _, low99, high99 = stats.stratified_bootstrap_ci(scores, reps=5_000, level=0.99)
+    assert low99 <= low and high <= high99
+    assert stats.stratified_bootstrap_ci([500.0] * 10) == (500.0, 500.0, 500.0)
+
+
+def test_bootstrap_resamples_within_each_task() -> None:
+    """Stratified: every resample keeps each task's share of the runs, so two tasks that are
+    constant within themselves give the same mean in every resample (unstratified would not)."""
+    scores = np.column_stack([np.zeros(6), np.full(6, 100.0)])  # (runs, tasks)
+    assert stats.stratified_bootstrap_ci(scores, np.mean, reps=2_000) == (50.0, 50.0, 50.0)
+
+
+def test_learning_curve_band_brackets_the_mean() -> None:
+    curves = np.random.default_rng(3).normal(size=(10, 50)).cumsum(axis=1)
+    low, high = stats.bootstrap_mean_band(curves, reps=500)
+    mean = curves.mean(axis=0)
+    assert low.shape == high.shape == mean.shape
+    assert np.all(low <= mean) and np.all(mean <= high)
+    low, high = stats.bootstrap_mean_band(np.ones((5, 4)), reps=100)
+    assert np.all(low == 1.0) and np.all(high == 1.0)
 
 
 def test_reference_evaluation_is_seeded() -> None:
@@ -183,12 +335,17 @@ def test_report_regenerates_from_results(tmp_path: Path) -> None:
                 "peak_rss_kib": 300_000,
                 "torch_threads": 1,
             }
-            for i, (agent, seconds) in enumerate([("course", 20.0), ("reference", 10.0)])
+            for i, (agent, seconds) in enumerate(
+                [("course", 20.0), ("reference", 10.0), ("reference-protocol", 30.0)]
+            )
         ],
     }
     path = tmp_path / "results.json"
     path.write_text(json.dumps(results))
     assert report.main([str(path)]) == 0
     markdown = (tmp_path / "RESULTS.md").read_text()
-    assert "2.00× (2.00–2.00)" in markdown  # training-time ratio of the pair
+    assert "2.00× (2.00–2.00)" in markdown  # training time: course / zoo as the zoo runs it
+    assert "0.67× (0.67–0.67)" in markdown  # course / zoo + the course's protocol
     assert "| 1/1 | 1/1 |" in markdown  # solved (mean -104), course target (96 % flags)
+    assert "-104.0 [-104.0, -104.0]" in markdown  # IQM of one seed, and its interval
+    assert "keep-best + early stop" in markdown and "last iterate" in markdown
