@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from tools import deploy_links
+from tools import deploy_links, grading
 from tools.launch_cells import BRANCH, github_slug, repository_url
 from tools.student_notebooks import solution_notebooks
 
@@ -103,3 +103,13 @@ def test_links_open_existing_student_notebooks() -> None:
         assert target.is_file() or target == REPO / "notebooks", f"{url} opens {target}"
         opened.add(target.name)
     assert opened == students | {"notebooks"}
+
+
+def test_student_servers_use_the_course_and_exchange_of_the_grading_config(
+    singleuser: dict,
+) -> None:
+    config = singleuser["extraFiles"]["nbgrader-config"]["stringData"]
+    assert f'c.CourseDirectory.course_id = "{grading.COURSE_ID}"' in config
+    mounts = {m["mountPath"] for m in singleuser["storage"]["extraVolumeMounts"]}
+    assert 'c.Exchange.root = "/srv/nbgrader/exchange"' in config
+    assert "/srv/nbgrader/exchange" in mounts
