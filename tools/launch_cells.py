@@ -80,33 +80,39 @@ def github_slug(url: str) -> str:
     return slug
 
 
-def _student_path(notebook: str) -> str:
+def _student_path(notebook: str, folder: str = NOTEBOOK_DIR) -> str:
     name = Path(notebook).name
     if not name.endswith(".ipynb"):
         raise ValueError(f"Expected a notebook file name ending in .ipynb, actually: {notebook!r}")
-    return f"{NOTEBOOK_DIR}/{name}"
+    return f"{folder}/{name}"
 
 
-def colab_url(notebook: str, repository: str | None = None) -> str:
-    """Colab link that opens the student notebook ``notebooks/<name>`` from GitHub."""
+def colab_url(notebook: str, repository: str | None = None, folder: str = NOTEBOOK_DIR) -> str:
+    """Colab link that opens the student notebook ``<folder>/<name>`` from GitHub.
+
+    ``folder`` is ``notebooks`` for the English edition, ``notebooks/ko`` for the Korean.
+    """
     slug = github_slug(repository or repository_url())
-    return (
-        f"https://colab.research.google.com/github/{slug}/blob/{BRANCH}/{_student_path(notebook)}"
-    )
+    path = _student_path(notebook, folder)
+    return f"https://colab.research.google.com/github/{slug}/blob/{BRANCH}/{path}"
 
 
-def binder_url(notebook: str | None = None, repository: str | None = None) -> str:
-    """mybinder.org link that opens JupyterLab on ``notebooks/<name>`` (or the folder)."""
+def binder_url(
+    notebook: str | None = None, repository: str | None = None, folder: str = NOTEBOOK_DIR
+) -> str:
+    """mybinder.org link that opens JupyterLab on ``<folder>/<name>`` (or the folder)."""
     slug = github_slug(repository or repository_url())
-    target = _student_path(notebook) if notebook else NOTEBOOK_DIR
+    target = _student_path(notebook, folder) if notebook else folder
     return f"https://mybinder.org/v2/gh/{slug}/HEAD?urlpath=lab/tree/{target}"
 
 
-def notebook_badges(notebook: str, repository: str | None = None) -> str:
+def notebook_badges(
+    notebook: str, repository: str | None = None, folder: str = NOTEBOOK_DIR
+) -> str:
     """Markdown of the two badges for one notebook (same in solution and student version)."""
     return (
-        f"[![Open In Colab]({_COLAB_BADGE})]({colab_url(notebook, repository)}) "
-        f"[![Launch Binder]({_BINDER_BADGE})]({binder_url(notebook, repository)})"
+        f"[![Open In Colab]({_COLAB_BADGE})]({colab_url(notebook, repository, folder)}) "
+        f"[![Launch Binder]({_BINDER_BADGE})]({binder_url(notebook, repository, folder)})"
     )
 
 

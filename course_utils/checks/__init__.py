@@ -6,6 +6,7 @@ gradient reaches the target network, ...) on tiny seeded networks and batches, s
 correct implementation passes, not only the reference one. It either prints one success
 line or raises :class:`ExerciseFailure` (an ``AssertionError``) that says which property
 failed, what was expected, what came back, the likely cause and a hint.
+``checks.set_language("ko")`` shows the messages in Korean, ``"en"`` in English again.
 
 Checks run on the CPU, read no notebook state, and leave the global torch random number
 generator as they found it.
@@ -27,6 +28,7 @@ course_utils.checks.ExerciseFailure: ...
 """
 
 from course_utils.checks._harness import ExerciseFailure
+from course_utils.checks._i18n import get_language, set_language
 from course_utils.checks._inputs import GAMMA as GAMMA
 from course_utils.checks._inputs import N_ACTIONS as N_ACTIONS
 from course_utils.checks._inputs import STATE_DIM as STATE_DIM
@@ -50,6 +52,8 @@ from course_utils.checks.update_step import check_dqn_update
 
 __all__ = [
     "ExerciseFailure",
+    "set_language",
+    "get_language",
     "check_linear_layer",
     "check_gradient_descent_step",
     "check_select_q_values",

@@ -4,17 +4,22 @@ A check is a function of a :class:`_Check` decorated with :func:`_isolated`; it 
 student's function through ``chk.call`` (which turns any exception into a diagnosis, see
 ``_ERRORS``), tests properties with the ``_expect_*`` helpers, and raises ``chk.fail(...)``
 with the uniform message: property, expected, got, likely cause, hint.
+
+Every sentence is an English template wrapped in ``_`` (``N_`` in module-level tables), so
+that ``checks.set_language("ko")`` shows it from the Korean catalogue (see ``_i18n``).
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
 
+from course_utils.checks._i18n import N_, SUCCESS, _
 from course_utils.checks._inputs import (
     N_ACTIONS,
     STATE_DIM,
@@ -49,16 +54,29 @@ class _Variant(NamedTuple):
 # --------------------------------------------------------------------------- messages
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font (a Hangul syllable takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _fail(
     exercise: str, prop: str, expected: str, got: str, cause: str, hint: str
 ) -> ExerciseFailure:
-    """Build the uniform failure message: property, expected, got, likely cause, hint."""
+    """Build the uniform failure message: property, expected, got, likely cause, hint.
+
+    The parts come translated (each caller wraps its templates in ``_``); the frame and
+    its labels are translated here.
+    """
+    labels = [f"{_('expected')}:", f"{_('got')}:"]
+    width = max(_width(label) for label in labels)
+    expected_label, got_label = (label + " " * (width - _width(label)) for label in labels)
+    header = _("❌ {exercise}: {prop} -- failed.").format(exercise=exercise, prop=prop)
     return ExerciseFailure(
-        f"\n❌ {exercise}: {prop} -- failed.\n"
-        f"   expected: {expected}\n"
-        f"   got:      {got}\n"
-        f"   likely cause: {cause}\n"
-        f"   hint: {hint}"
+        f"\n{header}\n"
+        f"   {expected_label} {expected}\n"
+        f"   {got_label} {got}\n"
+        f"   {_('likely cause')}: {cause}\n"
+        f"   {_('hint')}: {hint}"
     )
 
 
@@ -75,7 +93,8 @@ def _show(x: Any) -> str:
         text = str(_round(x.detach().cpu().tolist()))
         if len(text) > 160:
             text = text[:157] + "..."
-        return f"{text}  (shape {tuple(x.shape)}, {str(x.dtype).removeprefix('torch.')}{grad})"
+        shape = _("shape {shape}").format(shape=tuple(x.shape))
+        return f"{text}  ({shape}, {str(x.dtype).removeprefix('torch.')}{grad})"
     text = repr(x)
     if len(text) > 160:
         text = text[:157] + "..."
@@ -108,115 +127,157 @@ class _Check:
 
     def _explain(self, exc: Exception, context: str) -> ExerciseFailure:
         got = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        prop = "your function runs on a small example"
+        prop = _("your function runs on a small example")
         if isinstance(exc, NotImplementedError):
             return self.fail(
                 prop,
-                "a result",
+                _("a result"),
                 got,
-                "not implemented yet: the exercise stub still raises NotImplementedError.",
-                "replace the `raise NotImplementedError(...)` line with your code, run that "
-                "cell, then run this check again.",
+                _("not implemented yet: the exercise stub still raises NotImplementedError."),
+                _(
+                    "replace the `raise NotImplementedError(...)` line with your code, run that "
+                    "cell, then run this check again."
+                ),
             )
         cause, hint = _diagnose_error(str(exc), self.function, context)
-        return self.fail(prop, "a result", got, cause, hint)
+        return self.fail(prop, _("a result"), got, cause, hint)
 
 
+# What PyTorch says (the needles, never translated), the likely cause and the hint.
 _ERRORS: list[tuple[tuple[str, ...], str, str]] = [
     (
         ("with a bool tensor is not supported", "on a bool tensor is not supported"),
-        "arithmetic on the bool tensor terminated_b: PyTorch refuses `1 - terminated_b` and "
-        "`-terminated_b` on booleans.",
-        "invert the mask with `~terminated_b`, or make it a float first: "
-        "`(1 - terminated_b.float())`; `torch.where(terminated_b, ...)` works too.",
+        N_(
+            "arithmetic on the bool tensor terminated_b: PyTorch refuses `1 - terminated_b` and "
+            "`-terminated_b` on booleans."
+        ),
+        N_(
+            "invert the mask with `~terminated_b`, or make it a float first: "
+            "`(1 - terminated_b.float())`; `torch.where(terminated_b, ...)` works too."
+        ),
     ),
     (
         ("Boolean value of Tensor with more than one value is ambiguous",),
-        "Python's `not`, `and`, `or` or `if` applied to a tensor that holds a whole batch.",
-        "use element-wise operations: `~terminated_b` instead of `not terminated_b`, "
-        "`torch.where(...)` instead of `if`.",
+        N_("Python's `not`, `and`, `or` or `if` applied to a tensor that holds a whole batch."),
+        N_(
+            "use element-wise operations: `~terminated_b` instead of `not terminated_b`, "
+            "`torch.where(...)` instead of `if`."
+        ),
     ),
     (
         ("does not require grad and does not have a grad_fn",),
-        "backward() through something detached: the loss was computed from a tensor made under "
-        "`torch.no_grad()`, with `.detach()`, `.item()` or `torch.tensor(...)`.",
-        "compute the network's prediction with gradients on; only the *target* is detached.",
+        N_(
+            "backward() through something detached: the loss was computed from a tensor made "
+            "under `torch.no_grad()`, with `.detach()`, `.item()` or `torch.tensor(...)`."
+        ),
+        N_("compute the network's prediction with gradients on; only the *target* is detached."),
     ),
     (
         ("a leaf Variable that requires grad is being used in an in-place operation",),
-        "an in-place update (`-=`) of a tensor that requires grad, outside `torch.no_grad()`.",
-        "wrap the update in `with torch.no_grad():`, or return a new tensor.",
+        N_("an in-place update (`-=`) of a tensor that requires grad, outside `torch.no_grad()`."),
+        N_("wrap the update in `with torch.no_grad():`, or return a new tensor."),
     ),
     (
         ("Index tensor must have the same number of dimensions",),
-        "`gather` needs an index with as many dimensions as the input: action_b is (B, 1), "
-        "do not squeeze it.",
-        "`q_values_b.gather(1, action_b)` with action_b of shape (B, 1).",
+        N_(
+            "`gather` needs an index with as many dimensions as the input: action_b is (B, 1), "
+            "do not squeeze it."
+        ),
+        N_("`q_values_b.gather(1, action_b)` with action_b of shape (B, 1)."),
     ),
     (
         ("Expected state_dict to be dict-like",),
-        "`load_state_dict` was given a network; it expects the network's weights, a state_dict.",
-        "`target_q_network.load_state_dict(q_network.state_dict())`.",
+        N_(
+            "`load_state_dict` was given a network; it expects the network's weights, a state_dict."
+        ),
+        N_("`target_q_network.load_state_dict(q_network.state_dict())`."),
     ),
     (
         ("Error(s) in loading state_dict",),
-        "the weights do not fit the network they are loaded into: it was built with another "
-        "architecture (the check passes its own small nn.Sequential, not the notebook's).",
-        "`copy.deepcopy(q_network)` copies any network, whatever its architecture.",
+        N_(
+            "the weights do not fit the network they are loaded into: it was built with another "
+            "architecture (the check passes its own small nn.Sequential, not the notebook's)."
+        ),
+        N_("`copy.deepcopy(q_network)` copies any network, whatever its architecture."),
     ),
     (
         ("tensors used as indices must be long",),
-        "indexing with a float tensor: action indices must be integers (int64).",
-        "keep action_b as it comes (int64); do not convert it with `.float()`.",
+        N_("indexing with a float tensor: action indices must be integers (int64)."),
+        N_("keep action_b as it comes (int64); do not convert it with `.float()`."),
     ),
     (
         ("same dtype", "expected scalar type", "Found dtype"),
-        "two tensors with different dtypes meet: usually float64 (from numpy or "
-        "`torch.tensor` of Python floats) against the network's float32.",
-        "keep everything float32: `.float()` on the odd one out, or build it with "
-        "`dtype=torch.float32`.",
+        N_(
+            "two tensors with different dtypes meet: usually float64 (from numpy or "
+            "`torch.tensor` of Python floats) against the network's float32."
+        ),
+        N_(
+            "keep everything float32: `.float()` on the odd one out, or build it with "
+            "`dtype=torch.float32`."
+        ),
     ),
 ]
 
 
 def _diagnose_error(message: str, function: Callable[..., Any], context: str) -> tuple[str, str]:
+    """The likely cause and the hint for an error the student's function raised.
+
+    ``context`` is a sentence the check adds (already translated).
+    """
     for needles, cause, hint in _ERRORS:
         if any(needle in message for needle in needles):
-            return cause, hint
+            return _(cause), _(hint)
     if "shapes cannot be multiplied" in message or "size of tensor a" in message:
         networks = sorted(_global_networks(function))
-        cause = (
+        cause = _(
             "two shapes that do not fit together in a matrix product or an element-wise operation."
         )
         if context:
             cause += " " + context
         if networks:
-            cause += (
-                f" The check's networks take {STATE_DIM} inputs and have {N_ACTIONS} actions; "
-                f"if your function uses the notebook's {', '.join(f'`{n}`' for n in networks)} "
-                "instead of its arguments, the shapes will not fit."
+            cause += " " + _(
+                "The check's networks take {state_dim} inputs and have {n_actions} actions; "
+                "if your function uses the notebook's {networks} instead of its arguments, the "
+                "shapes will not fit."
+            ).format(
+                state_dim=STATE_DIM,
+                n_actions=N_ACTIONS,
+                networks=", ".join(f"`{n}`" for n in networks),
             )
-        return cause, "print the shapes of your intermediate tensors on the example batch."
+        return cause, _("print the shapes of your intermediate tensors on the example batch.")
     return (
-        "your function raised an error on the check's small example (see the traceback above: "
-        "the last lines in your code show where).",
-        "call your function yourself on a tiny batch and print the shape of every intermediate "
-        "tensor.",
+        _(
+            "your function raised an error on the check's small example (see the traceback "
+            "above: the last lines in your code show where)."
+        ),
+        _(
+            "call your function yourself on a tiny batch and print the shape of every "
+            "intermediate tensor."
+        ),
     )
 
 
 def _expect_tensor(chk: _Check, got: Any, what: str) -> Tensor:
+    """``got`` if it is a tensor; else fail. ``what`` names the result (code or translated)."""
     if isinstance(got, Tensor):
         return got
     if got is None:
         cause, hint = (
-            "the function returns nothing (a missing `return`).",
-            f"end with `return {what}`.",
+            _("the function returns nothing (a missing `return`)."),
+            _("end with `return {what}`.").format(what=what),
         )
     else:
-        cause = "the function returns something other than a torch tensor."
-        hint = f"return {what} as a tensor; keep it a tensor (no `.item()`, `.tolist()`, numpy)."
-    raise chk.fail("returns a tensor", f"{what}: a torch.Tensor", _show(got), cause, hint)
+        cause = _("the function returns something other than a torch tensor.")
+        hint = _(
+            "return {what} as a tensor; keep it a tensor (no `.item()`, `.tolist()`, numpy)."
+        ).format(what=what)
+    raise chk.fail(
+        _("returns a tensor"),
+        _("{what}: a torch.Tensor").format(what=what),
+        _show(got),
+        cause,
+        hint,
+    )
 
 
 def _expect_shape(chk: _Check, got: Tensor, shape: tuple[int, ...], what: str) -> None:
@@ -226,38 +287,43 @@ def _expect_shape(chk: _Check, got: Tensor, shape: tuple[int, ...], what: str) -
         return
     rows = shape[0]
     if tuple(got.shape) == (rows,) and shape == (rows, 1):
-        cause = (
+        cause = _(
             "shape (B,) instead of (B, 1): a dimension was squeezed away (`.squeeze()`, "
             "`.max(dim=1).values` without keepdim, or `[:, 0]`). Mixed with (B, 1) tensors "
             "later, (B,) broadcasts silently to (B, B)."
         )
-        hint = "keep the column: `keepdim=True`, `.unsqueeze(1)`, or `gather(1, action_b)`."
+        hint = _("keep the column: `keepdim=True`, `.unsqueeze(1)`, or `gather(1, action_b)`.")
     elif tuple(got.shape) in ((rows, rows), (rows, rows, 1), (rows, 1, rows)):
-        cause = (
+        cause = _(
             "a (B, B) result: every row was combined with every other row. Either a (B,) "
             "tensor met a (B, 1) tensor and broadcast to (B, B), or `q_values_b[:, action_b]` "
             "picked the actions of all rows for each row."
         )
-        hint = (
+        hint = _(
             "give every per-transition tensor the shape (B, 1), and select actions with "
             "`q_values_b.gather(1, action_b)`."
         )
     elif tuple(got.shape) == (rows, 1, N_ACTIONS):
-        cause = "the actions were used as row numbers: `q_values_b[action_b]` picks whole rows."
-        hint = "select one column per row: `q_values_b.gather(1, action_b)`."
+        cause = _("the actions were used as row numbers: `q_values_b[action_b]` picks whole rows.")
+        hint = _("select one column per row: `q_values_b.gather(1, action_b)`.")
     elif got.dim() == 0:
-        cause = "the batch was reduced to a single number (a sum, a mean or a max over everything)."
-        hint = "reduce only over the action dimension, with dim=1 and keepdim=True."
+        cause = _(
+            "the batch was reduced to a single number (a sum, a mean or a max over everything)."
+        )
+        hint = _("reduce only over the action dimension, with dim=1 and keepdim=True.")
     elif got.dim() == 2 and got.shape[0] == rows and got.shape[1] == N_ACTIONS:
-        cause = "one value per action instead of one per transition: the action dimension was not reduced."
-        hint = "select or reduce over dim=1 (`.gather(1, ...)` or `.max(dim=1, keepdim=True)`)."
+        cause = _(
+            "one value per action instead of one per transition: the action dimension was not "
+            "reduced."
+        )
+        hint = _("select or reduce over dim=1 (`.gather(1, ...)` or `.max(dim=1, keepdim=True)`).")
     else:
-        cause = "the result's shape does not match the exercise's docstring."
-        hint = "print the shape of each intermediate tensor on a small batch."
+        cause = _("the result's shape does not match the exercise's docstring.")
+        hint = _("print the shape of each intermediate tensor on a small batch.")
     raise chk.fail(
-        f"output shape is {shape}",
-        f"shape {shape}: {what}",
-        f"shape {tuple(got.shape)}",
+        _("output shape is {shape}").format(shape=shape),
+        _("shape {shape}: {what}").format(shape=shape, what=what),
+        _("shape {shape}").format(shape=tuple(got.shape)),
         cause,
         hint,
     )
@@ -268,12 +334,15 @@ def _expect_float32(chk: _Check, got: Tensor) -> None:
         chk.ok()
         return
     if got.dtype in (torch.int64, torch.int32, torch.bool):
-        cause = "an integer or bool result: the indices (`argmax`, `.indices`) or the mask came back, not the values."
-        hint = "return Q-values (floats): `.values` of max, or `gather` with the action indices."
+        cause = _(
+            "an integer or bool result: the indices (`argmax`, `.indices`) or the mask came "
+            "back, not the values."
+        )
+        hint = _("return Q-values (floats): `.values` of max, or `gather` with the action indices.")
     else:
-        cause = "a float64 tensor crept in (numpy, or `torch.tensor` of Python floats)."
-        hint = "keep everything float32, like the networks: `.float()` or `dtype=torch.float32`."
-    raise chk.fail("dtype is float32", "torch.float32", str(got.dtype), cause, hint)
+        cause = _("a float64 tensor crept in (numpy, or `torch.tensor` of Python floats).")
+        hint = _("keep everything float32, like the networks: `.float()` or `dtype=torch.float32`.")
+    raise chk.fail(_("dtype is float32"), "torch.float32", str(got.dtype), cause, hint)
 
 
 def _expect_no_grad(chk: _Check, got: Tensor, network: str) -> None:
@@ -281,14 +350,16 @@ def _expect_no_grad(chk: _Check, got: Tensor, network: str) -> None:
         chk.ok()
         return
     raise chk.fail(
-        "the target carries no gradient",
-        "a constant target: requires_grad=False, no grad_fn",
+        _("the target carries no gradient"),
+        _("a constant target: requires_grad=False, no grad_fn"),
         f"requires_grad=True, grad_fn={type(got.grad_fn).__name__}",
-        f"the gradient reaches the network through the target: it was computed with "
-        f"{network} outside `torch.no_grad()` and not detached. loss.backward() would then "
-        "also push the target around (in the notebook the target network is frozen, but the "
-        "same code with the online network silently trains on a moving target).",
-        "compute the target inside `with torch.no_grad():`, or call `.detach()` on it.",
+        _(
+            "the gradient reaches the network through the target: it was computed with "
+            "{network} outside `torch.no_grad()` and not detached. loss.backward() would then "
+            "also push the target around (in the notebook the target network is frozen, but the "
+            "same code with the online network silently trains on a moving target)."
+        ).format(network=network),
+        _("compute the target inside `with torch.no_grad():`, or call `.detach()` on it."),
     )
 
 
@@ -302,21 +373,26 @@ def _expect_unchanged(
     for name, old, new in zip(names, before, after, strict=True):
         if isinstance(old, Tensor) and not torch.equal(old, new.detach()):
             raise chk.fail(
-                "inputs are left unchanged",
-                f"{name} as it was passed: {_show(old)}",
-                f"{name} after the call: {_show(new)}",
-                f"{name} was modified in place (an operation ending in `_`, `+=`, `*=`, or an "
-                "assignment into it). In the notebook that would corrupt the replay batch.",
-                "build new tensors instead: `x = x * 2`, not `x *= 2`.",
+                _("inputs are left unchanged"),
+                _("{name} as it was passed: {value}").format(name=name, value=_show(old)),
+                _("{name} after the call: {value}").format(name=name, value=_show(new)),
+                _(
+                    "{name} was modified in place (an operation ending in `_`, `+=`, `*=`, or an "
+                    "assignment into it). In the notebook that would corrupt the replay batch."
+                ).format(name=name),
+                _("build new tensors instead: `x = x * 2`, not `x *= 2`."),
             )
     for name, (net, state) in networks.items():
         if not _same_state(_state(net), state):
             raise chk.fail(
-                "inputs are left unchanged",
-                f"the weights of {name} unchanged",
-                f"the weights of {name} were modified",
-                f"the function changed {name}'s parameters.",
-                "computing a target or a loss only reads the networks; the optimizer changes them.",
+                _("inputs are left unchanged"),
+                _("the weights of {name} unchanged").format(name=name),
+                _("the weights of {name} were modified").format(name=name),
+                _("the function changed {name}'s parameters.").format(name=name),
+                _(
+                    "computing a target or a loss only reads the networks; the optimizer "
+                    "changes them."
+                ),
             )
     chk.ok()
 
@@ -350,11 +426,14 @@ def _isolated(check: Callable[[_Check], None]) -> Callable[[Callable[..., Any]],
         if not callable(student_function):
             raise _fail(
                 exercise,
-                "the check receives your function",
-                f"the function itself: check_{exercise}({exercise})",
+                _("the check receives your function"),
+                _("the function itself: check_{exercise}({exercise})").format(exercise=exercise),
                 _show(student_function),
-                "the function was called before it was passed (`f()` instead of `f`).",
-                f"write `checks.check_{exercise}({exercise})`, without parentheses after the name.",
+                _("the function was called before it was passed (`f()` instead of `f`)."),
+                _(
+                    "write `checks.check_{exercise}({exercise})`, without parentheses after the "
+                    "name."
+                ).format(exercise=exercise),
             )
         chk = _Check(exercise, student_function)
         default_dtype = torch.get_default_dtype()
@@ -364,6 +443,6 @@ def _isolated(check: Callable[[_Check], None]) -> Callable[[Callable[..., Any]],
                 check(chk)
         finally:
             torch.set_default_dtype(default_dtype)
-        print(f"✅ {exercise}: all {chk.passed} properties hold.")
+        print(_(SUCCESS).format(exercise=exercise, n=chk.passed))
 
     return wrapper

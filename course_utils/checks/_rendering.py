@@ -20,6 +20,8 @@ import sysconfig
 import traceback
 from pathlib import Path
 
+from course_utils.checks._i18n import _
+
 _COURSE_UTILS = Path(__file__).resolve().parent.parent
 
 
@@ -60,7 +62,7 @@ def students_frames(error: BaseException) -> list[str]:
     ]
     if not frames:
         return []
-    lines = ["Your code raised an error:"]
+    lines = [_("Your code raised an error:")]
     for frame in frames:
         lines.append(f"  {_location(frame.filename)}, line {frame.lineno}, in {frame.name}")
         if frame.line:

@@ -16,11 +16,12 @@ from course_utils.checks._harness import (
     _show,
     _Variant,
 )
+from course_utils.checks._i18n import N_, _
 from course_utils.checks._inputs import B, _network, _snapshot, _state, _states
 
 __all__ = ["check_q_loss"]
 
-_FANCY_INDEXING = (
+_FANCY_INDEXING = N_(
     "`q_b[:, action_b]` is not a selection per row: each row picked the actions of all B rows, "
     "a (B, B, 1) tensor ((B, B) with a squeezed index) that pairs every state with every "
     "transition's action, so the loss compares B × B predictions with the targets, most of "
@@ -49,102 +50,117 @@ def check_q_loss(chk: _Check) -> None:
     got = chk.call(*args)
     if isinstance(got, (float, int)):
         raise chk.fail(
-            "returns a tensor",
-            f"a 0-dimensional tensor with grad_fn, value {expected.item():.4f}",
+            _("returns a tensor"),
+            _("a 0-dimensional tensor with grad_fn, value {value:.4f}").format(
+                value=expected.item()
+            ),
             _show(got),
-            "the loss was returned as a Python number (`.item()`): that cuts the autograd "
-            "graph, so backward() is impossible.",
-            "return the loss tensor; call `.item()` only when you store it for the statistics.",
+            _(
+                "the loss was returned as a Python number (`.item()`): that cuts the autograd "
+                "graph, so backward() is impossible."
+            ),
+            _("return the loss tensor; call `.item()` only when you store it for the statistics."),
         )
-    got = _expect_tensor(chk, got, "the loss")
+    got = _expect_tensor(chk, got, _("the loss"))
     if got.numel() != 1:
         if tuple(got.shape) == (B, B):
-            cause = (
+            cause = _(
                 "a (B, B) broadcast: a (B,) tensor met a (B, 1) tensor, so every prediction was "
                 "compared with every target, and the result was not reduced either."
             )
         elif tuple(got.shape) == (B, B, 1):
-            cause = f"{_FANCY_INDEXING} The result was not reduced either."
+            cause = _(_FANCY_INDEXING) + " " + _("The result was not reduced either.")
         else:
-            cause = (
+            cause = _(
                 "the loss is not reduced to a scalar: one squared error per transition came back."
             )
         raise chk.fail(
-            "reduced to a scalar",
-            "a 0-dimensional tensor (one number for the whole batch)",
-            f"shape {tuple(got.shape)}",
+            _("reduced to a scalar"),
+            _("a 0-dimensional tensor (one number for the whole batch)"),
+            _("shape {shape}").format(shape=tuple(got.shape)),
             cause,
-            "`F.mse_loss(q_b, target_b)` or `((q_b - target_b) ** 2).mean()`, both (B, 1).",
+            _("`F.mse_loss(q_b, target_b)` or `((q_b - target_b) ** 2).mean()`, both (B, 1)."),
         )
     chk.ok()
     if not got.requires_grad or got.grad_fn is None:
         raise chk.fail(
-            "carries a gradient to the online network",
-            "requires_grad=True with a grad_fn",
+            _("carries a gradient to the online network"),
+            _("requires_grad=True with a grad_fn"),
             _show(got),
-            "the loss carries no gradient: q(S, A) was computed under `torch.no_grad()`, "
-            "detached, or rebuilt from numbers, so backward() cannot train the network.",
-            "only the target is detached; the prediction `q_network(state_b)` keeps its graph.",
+            _(
+                "the loss carries no gradient: q(S, A) was computed under `torch.no_grad()`, "
+                "detached, or rebuilt from numbers, so backward() cannot train the network."
+            ),
+            _("only the target is detached; the prediction `q_network(state_b)` keeps its graph."),
         )
     chk.ok()
     q_flat = taken_b.view(B)
     fancy_b = q_b[:, action_b]  # (B, B, 1): row i holds q(s_i, a_j) for every j
-    fancy_hint = "select each row's own action: `q_network(state_b).gather(1, action_b)`, (B, 1)."
+    fancy = _(_FANCY_INDEXING)
+    fancy_hint = _(
+        "select each row's own action: `q_network(state_b).gather(1, action_b)`, (B, 1)."
+    )
     variants = [
-        _Variant(((fancy_b - target_b) ** 2).mean(), _FANCY_INDEXING, fancy_hint),
-        _Variant(((fancy_b.squeeze(2) - target_b) ** 2).mean(), _FANCY_INDEXING, fancy_hint),
+        _Variant(((fancy_b - target_b) ** 2).mean(), fancy, fancy_hint),
+        _Variant(((fancy_b.squeeze(2) - target_b) ** 2).mean(), fancy, fancy_hint),
         _Variant(
             ((q_flat - target_b) ** 2).mean(),
-            "a silent (B, B) broadcast: a (B,) prediction met the (B, 1) target (or the other "
-            "way round), so every prediction was compared with every target. F.mse_loss only "
-            "warns about it.",
-            "keep both (B, 1): `q_network(state_b).gather(1, action_b)` against target_b.",
+            _(
+                "a silent (B, B) broadcast: a (B,) prediction met the (B, 1) target (or the other "
+                "way round), so every prediction was compared with every target. F.mse_loss only "
+                "warns about it."
+            ),
+            _("keep both (B, 1): `q_network(state_b).gather(1, action_b)` against target_b."),
         ),
         _Variant(
             (error_b**2).sum(),
-            "sum instead of mean: the loss (and the step size) grows with the batch size.",
-            "average: `F.mse_loss(...)` or `.mean()`.",
+            _("sum instead of mean: the loss (and the step size) grows with the batch size."),
+            _("average: `F.mse_loss(...)` or `.mean()`."),
         ),
         _Variant(
             ((q_b.max(dim=1, keepdim=True).values - target_b) ** 2).mean(),
-            "max used instead of the action taken: the loss must train Q(S, A) of the actions "
-            "in the batch.",
+            _(
+                "max used instead of the action taken: the loss must train Q(S, A) of the actions "
+                "in the batch."
+            ),
             "`q_network(state_b).gather(1, action_b)`.",
         ),
         _Variant(
             ((q_b.gather(0, action_b) - target_b) ** 2).mean(),
-            "gather along dim 0: the actions were used as row numbers.",
+            _("gather along dim 0: the actions were used as row numbers."),
             "`q_network(state_b).gather(1, action_b)`.",
         ),
         _Variant(
             0.5 * expected,
-            "half the mean squared error (the ½ convention of some textbooks).",
-            "use the plain mean: `F.mse_loss(q_b, target_b)`.",
+            _("half the mean squared error (the ½ convention of some textbooks)."),
+            _("use the plain mean: `F.mse_loss(q_b, target_b)`."),
         ),
         _Variant(
             F.smooth_l1_loss(taken_b, target_b),
-            "a Huber (smooth L1) loss instead of the mean squared error.",
-            "this exercise asks for the MSE: `F.mse_loss(q_b, target_b)`.",
+            _("a Huber (smooth L1) loss instead of the mean squared error."),
+            _("this exercise asks for the MSE: `F.mse_loss(q_b, target_b)`."),
         ),
         _Variant(
             error_b.abs().mean(),
-            "the absolute error (L1) instead of the squared error.",
-            "square the error: `F.mse_loss(q_b, target_b)`.",
+            _("the absolute error (L1) instead of the squared error."),
+            _("square the error: `F.mse_loss(q_b, target_b)`."),
         ),
         _Variant(
             expected.sqrt(),
-            "the root of the MSE instead of the MSE.",
-            "no square root: `F.mse_loss(q_b, target_b)`.",
+            _("the root of the MSE instead of the MSE."),
+            _("no square root: `F.mse_loss(q_b, target_b)`."),
         ),
     ]
     _expect_values(
         chk,
-        "value is the MSE of q(S, A) against target_b",
+        _("value is the MSE of q(S, A) against target_b"),
         got.reshape(()),
         expected,
         variants,
-        "the number differs from mean((q(S, A) − target)²) (a network other than the "
-        "q_network argument?).",
+        _(
+            "the number differs from mean((q(S, A) − target)²) (a network other than the "
+            "q_network argument?)."
+        ),
         "`F.mse_loss(q_network(state_b).gather(1, action_b), target_b)`.",
     )
     q_network.zero_grad(set_to_none=True)
@@ -152,11 +168,11 @@ def check_q_loss(chk: _Check) -> None:
     missing = [name for name, p in q_network.named_parameters() if p.grad is None]
     if missing:
         raise chk.fail(
-            "the gradient reaches q_network",
-            "a .grad on every parameter of q_network after backward()",
-            f"no .grad on {', '.join(missing)}",
-            "the loss was computed with a network other than the q_network argument.",
-            "use the function's arguments only: `q_network(state_b)`.",
+            _("the gradient reaches q_network"),
+            _("a .grad on every parameter of q_network after backward()"),
+            _("no .grad on {names}").format(names=", ".join(missing)),
+            _("the loss was computed with a network other than the q_network argument."),
+            _("use the function's arguments only: `q_network(state_b)`."),
         )
     chk.ok()
     _expect_unchanged(

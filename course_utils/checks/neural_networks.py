@@ -16,6 +16,7 @@ from course_utils.checks._harness import (
     _show,
     _Variant,
 )
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import B, _snapshot
 
 __all__ = ["check_linear_layer", "check_gradient_descent_step"]
@@ -38,26 +39,28 @@ def check_linear_layer(chk: _Check) -> None:
         got = _expect_tensor(chk, chk.call(x_b, weight, bias), "x_b @ weight.T + bias")
         if tuple(got.shape) == (hidden, B):
             raise chk.fail(
-                f"output shape is (B, H) = {(B, hidden)}",
-                f"shape {(B, hidden)}: one row of H outputs per input row",
-                f"shape {tuple(got.shape)}, i.e. (H, B)",
-                "the result is transposed: `weight @ x_b.T` gives (H, B).",
-                "put the batch first: `x_b @ weight.T + bias`.",
+                _("output shape is (B, H) = {shape}").format(shape=(B, hidden)),
+                _("shape {shape}: one row of H outputs per input row").format(shape=(B, hidden)),
+                _("shape {shape}, i.e. (H, B)").format(shape=tuple(got.shape)),
+                _("the result is transposed: `weight @ x_b.T` gives (H, B)."),
+                _("put the batch first: `x_b @ weight.T + bias`."),
             )
-        _expect_shape(chk, got, (B, hidden), "one row of H outputs per input row")
+        _expect_shape(chk, got, (B, hidden), _("one row of H outputs per input row"))
         linear = x_b @ weight.T + bias
         variants = [
             _Variant(
                 x_b @ weight.T,
-                "the bias is missing.",
-                "add `bias`; its shape (H,) broadcasts over the batch rows.",
+                _("the bias is missing."),
+                _("add `bias`; its shape (H,) broadcasts over the batch rows."),
             ),
             *(
                 _Variant(
                     act(linear),
-                    f"an activation ({label}) was applied: a linear layer is only "
-                    "`x_b @ weight.T + bias`.",
-                    "leave the activation to the network, which applies it after the layer.",
+                    _(
+                        "an activation ({label}) was applied: a linear layer is only "
+                        "`x_b @ weight.T + bias`."
+                    ).format(label=label),
+                    _("leave the activation to the network, which applies it after the layer."),
                 )
                 for label, act in (
                     ("ReLU", torch.relu),
@@ -71,29 +74,35 @@ def check_linear_layer(chk: _Check) -> None:
                 0,
                 _Variant(
                     x_b @ weight + bias,
-                    "missing transpose: weight is stored (H, D), nn.Linear's convention, so the "
-                    "product is `x_b @ weight.T`. With a square weight, `x_b @ weight` runs but "
-                    "gives wrong numbers.",
-                    "use `x_b @ weight.T + bias` (or `weight.t()`).",
+                    _(
+                        "missing transpose: weight is stored (H, D), nn.Linear's convention, so the "
+                        "product is `x_b @ weight.T`. With a square weight, `x_b @ weight` runs but "
+                        "gives wrong numbers."
+                    ),
+                    _("use `x_b @ weight.T + bias` (or `weight.t()`)."),
                 ),
             )
         _expect_values(
             chk,
-            f"values equal x_b @ weight.T + bias ({hidden}x{dim} weight)",
+            _("values equal x_b @ weight.T + bias ({hidden}x{dim} weight)").format(
+                hidden=hidden, dim=dim
+            ),
             got,
             expected,
             variants,
-            "the numbers differ from `x_b @ weight.T + bias`.",
-            "compare with `torch.nn.functional.linear(x_b, weight, bias)` on this example.",
+            _("the numbers differ from `x_b @ weight.T + bias`."),
+            _("compare with `torch.nn.functional.linear(x_b, weight, bias)` on this example."),
         )
         if not got.requires_grad:
             raise chk.fail(
-                "the result keeps the gradient",
-                "requires_grad=True (weight requires grad)",
+                _("the result keeps the gradient"),
+                _("requires_grad=True (weight requires grad)"),
                 "requires_grad=False",
-                "the computation left autograd: `.detach()`, `.item()`, numpy, or a new "
-                "`torch.tensor(...)` built from numbers.",
-                "use tensor operations only (`@`, `+`), so autograd can follow them.",
+                _(
+                    "the computation left autograd: `.detach()`, `.item()`, numpy, or a new "
+                    "`torch.tensor(...)` built from numbers."
+                ),
+                _("use tensor operations only (`@`, `+`), so autograd can follow them."),
             )
         chk.ok()
         _expect_unchanged(chk, ["x_b", "weight", "bias"], before, [x_b, weight, bias], {})
@@ -114,49 +123,51 @@ def check_gradient_descent_step(chk: _Check) -> None:
     got = chk.call(w, grad, alpha)
     if got is None:
         raise chk.fail(
-            "returns the new weights",
+            _("returns the new weights"),
             _show(expected),
             "None",
-            "nothing is returned (an in-place update without `return`).",
-            "end with `return w` (after updating it), or `return w - alpha * grad`.",
+            _("nothing is returned (an in-place update without `return`)."),
+            _("end with `return w` (after updating it), or `return w - alpha * grad`."),
         )
     got = _expect_tensor(chk, got, "w - alpha * grad")
-    _expect_shape(chk, got, tuple(w0.shape), "the same shape as w")
+    _expect_shape(chk, got, tuple(w0.shape), _("the same shape as w"))
     variants = [
         _Variant(
             w0 + alpha * grad0,
-            "the sign is flipped: you climbed the loss. The gradient points uphill, so gradient "
-            "descent *subtracts* it (the slides drop the minus sign).",
-            "w ← w − α·∇L: `w - alpha * grad`.",
+            _(
+                "the sign is flipped: you climbed the loss. The gradient points uphill, so gradient "
+                "descent *subtracts* it (the slides drop the minus sign)."
+            ),
+            _("w ← w − α·∇L: `w - alpha * grad`."),
         ),
         _Variant(
             w0 - grad0,
-            "alpha was ignored: the full gradient was subtracted.",
-            "scale the gradient by the learning rate: `w - alpha * grad`.",
+            _("alpha was ignored: the full gradient was subtracted."),
+            _("scale the gradient by the learning rate: `w - alpha * grad`."),
         ),
         _Variant(
             -alpha * grad0,
-            "returned the step instead of the new w: −α·∇L is the change, not the new weights.",
-            "add the step to w: `w - alpha * grad`.",
+            _("returned the step instead of the new w: −α·∇L is the change, not the new weights."),
+            _("add the step to w: `w - alpha * grad`."),
         ),
         _Variant(
             alpha * grad0,
-            "returned the step instead of the new w (and with a plus sign).",
-            "return the updated weights: `w - alpha * grad`.",
+            _("returned the step instead of the new w (and with a plus sign)."),
+            _("return the updated weights: `w - alpha * grad`."),
         ),
         _Variant(
             w0 - alpha,
-            "the gradient was ignored: alpha alone was subtracted.",
-            "subtract alpha times the gradient: `w - alpha * grad`.",
+            _("the gradient was ignored: alpha alone was subtracted."),
+            _("subtract alpha times the gradient: `w - alpha * grad`."),
         ),
     ]
     _expect_values(
         chk,
-        "returns w − α·grad",
+        _("returns w − α·grad"),
         got,
         expected,
         variants,
-        "the numbers differ from w − α·grad.",
-        "w ← w − α·∇L: `w - alpha * grad`.",
+        _("the numbers differ from w − α·grad."),
+        _("w ← w − α·∇L: `w - alpha * grad`."),
     )
     _expect_unchanged(chk, ["grad"], [grad0], [grad], {})

@@ -21,6 +21,7 @@ from course_utils.checks._harness import (
     _show,
     _Variant,
 )
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import B, _close, _linear, _snapshot
 
 __all__ = ["check_select_q_values", "check_training_step"]
@@ -39,40 +40,44 @@ def check_select_q_values(chk: _Check) -> None:
     action_b = torch.tensor([[0], [2], [2], [1]])
     before = _snapshot([q_values_b, action_b])
     expected = q_values_b.detach().gather(1, action_b)
-    got = _expect_tensor(chk, chk.call(q_values_b, action_b), "Q(s, a) of the actions taken")
-    _expect_shape(chk, got, (B, 1), "one Q-value per transition")
+    got = _expect_tensor(chk, chk.call(q_values_b, action_b), _("Q(s, a) of the actions taken"))
+    _expect_shape(chk, got, (B, 1), _("one Q-value per transition"))
     _expect_float32(chk, got)
     q = q_values_b.detach()
     variants = [
         _Variant(
             q.max(dim=1, keepdim=True).values,
-            "max was used instead of the action taken: this is the greedy action's value, "
-            "max_a Q(s, a), not Q(s, a) of the action in the batch.",
-            "pick the taken action: `q_values_b.gather(1, action_b)`.",
+            _(
+                "max was used instead of the action taken: this is the greedy action's value, "
+                "max_a Q(s, a), not Q(s, a) of the action in the batch."
+            ),
+            _("pick the taken action: `q_values_b.gather(1, action_b)`."),
         ),
         _Variant(
             q.gather(0, action_b),
-            "gather along dim 0: the action indices were used as row numbers.",
-            "actions index the columns: `q_values_b.gather(1, action_b)`.",
+            _("gather along dim 0: the action indices were used as row numbers."),
+            _("actions index the columns: `q_values_b.gather(1, action_b)`."),
         ),
     ]
     _expect_values(
         chk,
-        "Q-values of the actions taken",
+        _("Q-values of the actions taken"),
         got,
         expected,
         variants,
-        "the values are not Q(s, a) of the actions in action_b.",
-        "row i must hold q_values_b[i, action_b[i, 0]]: `q_values_b.gather(1, action_b)`.",
+        _("the values are not Q(s, a) of the actions in action_b."),
+        _("row i must hold q_values_b[i, action_b[i, 0]]: `q_values_b.gather(1, action_b)`."),
     )
     if not got.requires_grad:
         raise chk.fail(
-            "the result keeps the gradient",
-            "requires_grad=True (q_values_b requires grad)",
+            _("the result keeps the gradient"),
+            _("requires_grad=True (q_values_b requires grad)"),
             "requires_grad=False",
-            "the selection left autograd (`.detach()`, `.item()`, numpy, `torch.tensor(...)`), "
-            "so no gradient would reach the network.",
-            "select with tensor operations: `gather` or indexing.",
+            _(
+                "the selection left autograd (`.detach()`, `.item()`, numpy, `torch.tensor(...)`), "
+                "so no gradient would reach the network."
+            ),
+            _("select with tensor operations: `gather` or indexing."),
         )
     chk.ok()
     _expect_unchanged(chk, ["q_values_b", "action_b"], before, [q_values_b, action_b], {})
@@ -110,32 +115,34 @@ def check_training_step(chk: _Check) -> None:
     got = chk.call(network, optimizer, nn.MSELoss(), x_b, y_b)
     if isinstance(got, Tensor):
         raise chk.fail(
-            "returns the loss as a Python float",
+            _("returns the loss as a Python float"),
             f"float {expected_loss:.4f}",
             _show(got),
-            "the loss tensor was returned. Stored in the statistics, every loss tensor keeps "
-            "its whole autograd graph alive, and memory grows each step.",
-            "return `loss.item()`.",
+            _(
+                "the loss tensor was returned. Stored in the statistics, every loss tensor keeps "
+                "its whole autograd graph alive, and memory grows each step."
+            ),
+            _("return `loss.item()`."),
         )
     if not isinstance(got, float):
         raise chk.fail(
-            "returns the loss as a Python float",
+            _("returns the loss as a Python float"),
             f"float {expected_loss:.4f}",
             _show(got),
-            "the function does not return the loss value (a missing `return`?).",
-            "end with `return loss.item()`.",
+            _("the function does not return the loss value (a missing `return`?)."),
+            _("end with `return loss.item()`."),
         )
     chk.ok()
     if abs(got - expected_loss) > 1e-5:
-        cause = "the returned number is not the loss of this batch before the update."
+        cause = _("the returned number is not the loss of this batch before the update.")
         if abs(got - loss_after_step) <= 1e-5:
-            cause = "the loss was computed again after optimizer.step() (a second forward pass)."
+            cause = _("the loss was computed again after optimizer.step() (a second forward pass).")
         raise chk.fail(
-            "returns the loss of the batch",
+            _("returns the loss of the batch"),
             f"{expected_loss:.4f}",
             f"{got:.4f}",
             cause,
-            "compute `loss = loss_fn(network(x_b), y_b)` once and return `loss.item()`.",
+            _("compute `loss = loss_fn(network(x_b), y_b)` once and return `loss.item()`."),
         )
     chk.ok()
 
@@ -148,34 +155,38 @@ def check_training_step(chk: _Check) -> None:
     if not matches(expected_params):
         step = [f"{tuple(p.shape)}" for p in params]
         if matches(params) and all(p.grad is None for p in network.parameters()):
-            cause = (
+            cause = _(
                 "the parameters did not change and no gradient is left: `loss.backward()` is "
                 "missing, or `optimizer.zero_grad()` was called between backward and step, "
                 "which erases the gradients before they are used."
             )
         elif matches(params):
-            cause = "the parameters did not change: `optimizer.step()` is missing."
+            cause = _("the parameters did not change: `optimizer.step()` is missing.")
 
         elif matches([p - lr * (g + j) for p, g, j in zip(params, grads, junk, strict=True)]):
-            cause = (
+            cause = _(
                 "`optimizer.zero_grad()` is missing: gradients add up in `.grad`, so the step "
                 "used this batch's gradient plus whatever was left there before."
             )
         elif matches([p - lr * j for p, j in zip(params, junk, strict=True)]):
-            cause = "`loss.backward()` is missing: the step used the stale gradients already in `.grad`."
+            cause = _(
+                "`loss.backward()` is missing: the step used the stale gradients already in `.grad`."
+            )
         elif matches([p - 2 * lr * g for p, g in zip(params, grads, strict=True)]):
-            cause = "two optimizer steps were taken for one batch."
+            cause = _("two optimizer steps were taken for one batch.")
         elif matches([p + lr * g for p, g in zip(params, grads, strict=True)]):
-            cause = "the parameters moved uphill: the loss was negated before backward()."
+            cause = _("the parameters moved uphill: the loss was negated before backward().")
         else:
-            cause = "the parameters changed, but not by one SGD step on this batch's loss."
+            cause = _("the parameters changed, but not by one SGD step on this batch's loss.")
         raise chk.fail(
-            "the parameters take exactly one gradient step",
-            f"parameters (shapes {', '.join(step)}) = old − lr·∇loss",
-            "different parameters after the call",
+            _("the parameters take exactly one gradient step"),
+            _("parameters (shapes {shapes}) = old − lr·∇loss").format(shapes=", ".join(step)),
+            _("different parameters after the call"),
             cause,
-            "in order: `optimizer.zero_grad()`, `loss = loss_fn(network(x_b), y_b)`, "
-            "`loss.backward()`, `optimizer.step()`.",
+            _(
+                "in order: `optimizer.zero_grad()`, `loss = loss_fn(network(x_b), y_b)`, "
+                "`loss.backward()`, `optimizer.step()`."
+            ),
         )
     chk.ok()
     _expect_unchanged(chk, ["x_b", "y_b"], before, [x_b, y_b], {})

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from course_utils.checks._harness import _Check, _isolated, _show
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import (
     _close,
     _network,
@@ -34,74 +35,86 @@ def check_make_target_network(chk: _Check) -> None:
     target = chk.call(q_network)
     if not isinstance(target, nn.Module):
         raise chk.fail(
-            "returns a network",
-            "an nn.Module",
+            _("returns a network"),
+            _("an nn.Module"),
             _show(target),
-            "the function returns something other than a network (a state_dict? nothing?).",
+            _("the function returns something other than a network (a state_dict? nothing?)."),
             "`target = copy.deepcopy(q_network)` ... `return target`.",
         )
     chk.ok()
     if target is q_network:
         raise chk.fail(
-            "returns a new object",
-            "a copy of q_network",
-            "q_network itself (the same object)",
-            "returning the same object: `target = q_network` only gives it a second name, so "
-            "the target would follow every update of the online network.",
-            "copy it: `copy.deepcopy(q_network)`.",
+            _("returns a new object"),
+            _("a copy of q_network"),
+            _("q_network itself (the same object)"),
+            _(
+                "returning the same object: `target = q_network` only gives it a second name, so "
+                "the target would follow every update of the online network."
+            ),
+            _("copy it: `copy.deepcopy(q_network)`."),
         )
     chk.ok()
     with torch.no_grad():
         expected, got = q_network(states), target(states)
     if not _same_state(_state(target), online_state) or not _close(got, expected):
         raise chk.fail(
-            "has the same weights as q_network",
-            f"the same outputs on a batch: {_show(expected)}",
+            _("has the same weights as q_network"),
+            _("the same outputs on a batch: {value}").format(value=_show(expected)),
             _show(got),
-            "the copy is freshly initialised: building a new network gives new random weights.",
-            "copy the weights too: `copy.deepcopy(q_network)`, or "
-            "`target.load_state_dict(q_network.state_dict())`.",
+            _("the copy is freshly initialised: building a new network gives new random weights."),
+            _(
+                "copy the weights too: `copy.deepcopy(q_network)`, or "
+                "`target.load_state_dict(q_network.state_dict())`."
+            ),
         )
     chk.ok()
     moved = _outputs_with_online_moved(target, q_network, states)
     if not _close(moved, got):
         raise chk.fail(
-            "is independent of q_network",
-            "the target's outputs unchanged when the online weights change",
-            f"the target's outputs moved to {_show(moved)}",
-            "the copy shares parameters with q_network (e.g. `copy.copy`, or "
-            "`nn.Sequential(*q_network)` reuses the same layers), so it is no fixed target.",
-            "make a deep copy: `copy.deepcopy(q_network)`.",
+            _("is independent of q_network"),
+            _("the target's outputs unchanged when the online weights change"),
+            _("the target's outputs moved to {value}").format(value=_show(moved)),
+            _(
+                "the copy shares parameters with q_network (e.g. `copy.copy`, or "
+                "`nn.Sequential(*q_network)` reuses the same layers), so it is no fixed target."
+            ),
+            _("make a deep copy: `copy.deepcopy(q_network)`."),
         )
     chk.ok()
     trainable = [name for name, p in target.named_parameters() if p.requires_grad]
     if trainable:
         raise chk.fail(
-            "all its parameters are frozen",
-            "requires_grad=False on every parameter",
-            f"requires_grad=True on {', '.join(trainable)}",
-            "gradients are still enabled on the target network's parameters.",
-            "`target.requires_grad_(False)` (or set `p.requires_grad = False` for each parameter).",
+            _("all its parameters are frozen"),
+            _("requires_grad=False on every parameter"),
+            _("requires_grad=True on {names}").format(names=", ".join(trainable)),
+            _("gradients are still enabled on the target network's parameters."),
+            _(
+                "`target.requires_grad_(False)` (or set `p.requires_grad = False` for each parameter)."
+            ),
         )
     chk.ok()
     if any(module.training for module in target.modules()):
         raise chk.fail(
-            "is in eval mode",
+            _("is in eval mode"),
             "target.training == False",
             "target.training == True",
-            "the target network is still in train mode (dropout or batch norm would behave "
-            "like in training).",
-            "call `target.eval()`.",
+            _(
+                "the target network is still in train mode (dropout or batch norm would behave "
+                "like in training)."
+            ),
+            _("call `target.eval()`."),
         )
     chk.ok()
     frozen_online = [name for name, p in q_network.named_parameters() if not p.requires_grad]
     if frozen_online or not q_network.training:
         raise chk.fail(
-            "leaves q_network trainable",
-            "q_network still in train mode with requires_grad=True",
-            f"train mode {q_network.training}, frozen parameters: {frozen_online or 'none'}",
-            "the online network was frozen or put in eval mode before (or instead of) the copy.",
-            "copy first, then freeze and `.eval()` the copy only.",
+            _("leaves q_network trainable"),
+            _("q_network still in train mode with requires_grad=True"),
+            _("train mode {training}, frozen parameters: {names}").format(
+                training=q_network.training, names=", ".join(frozen_online) or _("none")
+            ),
+            _("the online network was frozen or put in eval mode before (or instead of) the copy."),
+            _("copy first, then freeze and `.eval()` the copy only."),
         )
     chk.ok()
 
@@ -121,28 +134,38 @@ def check_update_target_network(chk: _Check) -> None:
     if not _same_state(_state(q_network), online_state):
         swapped = _same_state(_state(q_network), target_state)
         raise chk.fail(
-            "leaves q_network unchanged",
-            "the online weights as they were",
-            "the online weights " + ("replaced by the target's" if swapped else "modified"),
-            "the arguments are swapped: the online network was overwritten by the target, "
-            "undoing the training since the last update."
+            _("leaves q_network unchanged"),
+            _("the online weights as they were"),
+            _("the online weights replaced by the target's")
             if swapped
-            else "the online network's weights were changed.",
-            "the order is (target_q_network, q_network): copy *from* q_network *into* "
-            "target_q_network: `target_q_network.load_state_dict(q_network.state_dict())`.",
+            else _("the online weights modified"),
+            _(
+                "the arguments are swapped: the online network was overwritten by the target, "
+                "undoing the training since the last update."
+            )
+            if swapped
+            else _("the online network's weights were changed."),
+            _(
+                "the order is (target_q_network, q_network): copy *from* q_network *into* "
+                "target_q_network: `target_q_network.load_state_dict(q_network.state_dict())`."
+            ),
         )
     chk.ok()
     if not _same_state(_state(target), online_state):
         unchanged = _same_state(_state(target), target_state)
         raise chk.fail(
-            "target_q_network gets q_network's weights",
-            "the target's weights equal the online weights after the call",
-            "the target's weights " + ("unchanged" if unchanged else "differ from the online ones"),
-            "rebinding a local name: `target_q_network = copy.deepcopy(q_network)` inside the "
-            "function only changes what the local name points to; the caller's network is untouched."
+            _("target_q_network gets q_network's weights"),
+            _("the target's weights equal the online weights after the call"),
+            _("the target's weights unchanged")
             if unchanged
-            else "the target's weights were changed, but are not a copy of the online weights.",
-            "copy in place: `target_q_network.load_state_dict(q_network.state_dict())`.",
+            else _("the target's weights differ from the online ones"),
+            _(
+                "rebinding a local name: `target_q_network = copy.deepcopy(q_network)` inside the "
+                "function only changes what the local name points to; the caller's network is untouched."
+            )
+            if unchanged
+            else _("the target's weights were changed, but are not a copy of the online weights."),
+            _("copy in place: `target_q_network.load_state_dict(q_network.state_dict())`."),
         )
     chk.ok()
     with torch.no_grad():
@@ -150,22 +173,32 @@ def check_update_target_network(chk: _Check) -> None:
     after = _outputs_with_online_moved(target, q_network, states)
     if not _close(after, before):
         raise chk.fail(
-            "copies instead of sharing",
-            "the target unchanged when the online weights change later",
-            f"the target's outputs moved from {_show(before)} to {_show(after)}",
-            "the target now shares parameters (the same tensors) with q_network, e.g. "
-            "`t.data = q.data` or reusing q_network's modules: it follows every update.",
-            "copy the values: `target_q_network.load_state_dict(q_network.state_dict())`, or "
-            "`t.copy_(q)` under `torch.no_grad()`.",
+            _("copies instead of sharing"),
+            _("the target unchanged when the online weights change later"),
+            _("the target's outputs moved from {before} to {after}").format(
+                before=_show(before), after=_show(after)
+            ),
+            _(
+                "the target now shares parameters (the same tensors) with q_network, e.g. "
+                "`t.data = q.data` or reusing q_network's modules: it follows every update."
+            ),
+            _(
+                "copy the values: `target_q_network.load_state_dict(q_network.state_dict())`, or "
+                "`t.copy_(q)` under `torch.no_grad()`."
+            ),
         )
     chk.ok()
     trainable = [name for name, p in target.named_parameters() if p.requires_grad]
     if trainable or target.training:
         raise chk.fail(
-            "the target stays frozen and in eval mode",
-            "requires_grad=False everywhere, eval mode",
-            f"trainable: {trainable or 'none'}, train mode: {target.training}",
-            "the update re-enabled gradients or train mode on the target network.",
-            "only copy the weights; `load_state_dict` keeps requires_grad and the mode as they are.",
+            _("the target stays frozen and in eval mode"),
+            _("requires_grad=False everywhere, eval mode"),
+            _("trainable: {names}, train mode: {training}").format(
+                names=", ".join(trainable) or _("none"), training=target.training
+            ),
+            _("the update re-enabled gradients or train mode on the target network."),
+            _(
+                "only copy the weights; `load_state_dict` keeps requires_grad and the mode as they are."
+            ),
         )
     chk.ok()

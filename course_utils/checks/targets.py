@@ -25,6 +25,7 @@ from course_utils.checks._harness import (
     _show,
     _Variant,
 )
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import (
     GAMMA,
     B,
@@ -49,34 +50,40 @@ def _target_variants(
     return [
         _Variant(
             reward_b + gamma * bootstrap_b,
-            "terminal transitions still bootstrap: the (1 − terminated) mask is missing. After "
-            "a terminal state there is no next state, so the target is just the reward.",
-            "multiply the bootstrap term by `(~terminated_b)` or `(1 - terminated_b.float())`.",
+            _(
+                "terminal transitions still bootstrap: the (1 − terminated) mask is missing. After "
+                "a terminal state there is no next state, so the target is just the reward."
+            ),
+            _("multiply the bootstrap term by `(~terminated_b)` or `(1 - terminated_b.float())`."),
         ),
         _Variant(
             reward_b + gamma * terminated_b * bootstrap_b,
-            "the mask is inverted: only terminal transitions bootstrap, all others do not.",
-            "use `~terminated_b` (or `1 - terminated_b.float()`), not `terminated_b` itself.",
+            _("the mask is inverted: only terminal transitions bootstrap, all others do not."),
+            _("use `~terminated_b` (or `1 - terminated_b.float()`), not `terminated_b` itself."),
         ),
         _Variant(
             mask_b * (reward_b + gamma * bootstrap_b),
-            "the mask also multiplies the reward: the reward of terminal transitions was zeroed.",
-            "only the bootstrap term is masked: r + γ·(1 − terminated)·q (mind the parentheses).",
+            _(
+                "the mask also multiplies the reward: the reward of terminal transitions was zeroed."
+            ),
+            _(
+                "only the bootstrap term is masked: r + γ·(1 − terminated)·q (mind the parentheses)."
+            ),
         ),
         _Variant(
             reward_b + mask_b * bootstrap_b,
-            "gamma ignored: the next state's value is not discounted.",
-            "multiply the bootstrap term by `gamma`.",
+            _("gamma ignored: the next state's value is not discounted."),
+            _("multiply the bootstrap term by `gamma`."),
         ),
         _Variant(
             gamma * (reward_b + mask_b * bootstrap_b),
-            "gamma applied to the reward too: the reward arrives now and is not discounted.",
-            "r + γ·(1 − terminated)·q: gamma multiplies only the bootstrap term.",
+            _("gamma applied to the reward too: the reward arrives now and is not discounted."),
+            _("r + γ·(1 − terminated)·q: gamma multiplies only the bootstrap term."),
         ),
         _Variant(
             gamma * mask_b * bootstrap_b,
-            "the reward is omitted: the target is r plus the discounted next value.",
-            "add `reward_b`.",
+            _("the reward is omitted: the target is r plus the discounted next value."),
+            _("add `reward_b`."),
         ),
     ]
 
@@ -88,25 +95,29 @@ def _greedy_variants(
     return [
         _Variant(
             reward_b + gamma * mask_b * next_q_b.argmax(dim=1, keepdim=True).float(),
-            "the indices of the max were used, not its values: `.max(dim=1)` returns "
-            "(values, indices) and `argmax` gives the greedy action, not its Q-value.",
-            "take `.max(dim=1, keepdim=True).values`.",
+            _(
+                "the indices of the max were used, not its values: `.max(dim=1)` returns "
+                "(values, indices) and `argmax` gives the greedy action, not its Q-value."
+            ),
+            _("take `.max(dim=1, keepdim=True).values`."),
         ),
         _Variant(
             reward_b + gamma * mask_b * next_q_b.max(),
-            "the max was taken over the whole batch: `q.max()` without `dim` returns the single "
-            "largest Q-value of all rows and actions.",
-            "reduce over actions only: `.max(dim=1, keepdim=True).values`.",
+            _(
+                "the max was taken over the whole batch: `q.max()` without `dim` returns the single "
+                "largest Q-value of all rows and actions."
+            ),
+            _("reduce over actions only: `.max(dim=1, keepdim=True).values`."),
         ),
         _Variant(
             reward_b + gamma * mask_b * next_q_b.mean(dim=1, keepdim=True),
-            "the mean over actions was used instead of the max.",
-            "Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`.",
+            _("the mean over actions was used instead of the max."),
+            _("Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`."),
         ),
         _Variant(
             reward_b + gamma * mask_b * next_q_b[:, :1],
-            "the Q-value of a fixed action (action 0) was used instead of the max.",
-            "Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`.",
+            _("the Q-value of a fixed action (action 0) was used instead of the max."),
+            _("Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`."),
         ),
     ]
 
@@ -131,9 +142,13 @@ def _global_variants(
         variants.append(
             _Variant(
                 value,
-                f"a network other than the one passed was used: the values match the "
-                f"notebook's global `{name}`, not the `{argument}` argument.",
-                f"use only the function's arguments: `{argument}(next_state_b)`.",
+                _(
+                    "a network other than the one passed was used: the values match the "
+                    "notebook's global `{name}`, not the `{argument}` argument."
+                ).format(name=name, argument=argument),
+                _("use only the function's arguments: `{argument}(next_state_b)`.").format(
+                    argument=argument
+                ),
             )
         )
     return variants
@@ -161,9 +176,14 @@ def _run_target_check(
     before = _snapshot(args[: len(names)])
     states = {name: (net, _state(net)) for name, net in networks.items()}
     got = _expect_tensor(chk, chk.call(*args), formula)
-    _expect_shape(chk, got, (B, 1), "one target per transition")
+    _expect_shape(chk, got, (B, 1), _("one target per transition"))
     _expect_float32(chk, got)
-    _expect_no_grad(chk, got, " and ".join(networks))
+    *others, last = networks
+    _expect_no_grad(
+        chk,
+        got,
+        _("{first} and {last}").format(first=", ".join(others), last=last) if others else last,
+    )
     _expect_unchanged(chk, names, before, args[: len(names)], states)
     _expect_values(
         chk,
@@ -171,10 +191,14 @@ def _run_target_check(
         got,
         expected,
         variants,
-        f"the numbers differ from {formula} in a way none of the usual mistakes explains "
-        "(a network other than the one passed in? gamma or the reward changed?).",
-        "on this batch, print reward_b, the mask and the bootstrap term separately; the "
-        "terminal rows (1 and 3) must equal their reward.",
+        _(
+            "the numbers differ from {formula} in a way none of the usual mistakes explains "
+            "(a network other than the one passed in? gamma or the reward changed?)."
+        ).format(formula=formula),
+        _(
+            "on this batch, print reward_b, the mask and the bootstrap term separately; the "
+            "terminal rows (1 and 3) must equal their reward."
+        ),
     )
 
 
@@ -185,12 +209,16 @@ def _expect_uses_argument(chk: _Check, args: list[Any], expected: Tensor, argume
         chk.ok()
         return
     raise chk.fail(
-        f"uses the `{argument}` it is given",
-        f"targets computed with the new `{argument}`: {_show(expected)}",
+        _("uses the `{argument}` it is given").format(argument=argument),
+        _("targets computed with the new `{argument}`: {value}").format(
+            argument=argument, value=_show(expected)
+        ),
         _show(got),
-        f"called again with a different `{argument}`, the result did not follow it: the "
-        "function reads some other network (a global?) or a cached result.",
-        f"use only the function's arguments, `{argument}` included.",
+        _(
+            "called again with a different `{argument}`, the result did not follow it: the "
+            "function reads some other network (a global?) or a cached result."
+        ).format(argument=argument),
+        _("use only the function's arguments, `{argument}` included.").format(argument=argument),
     )
 
 
@@ -217,15 +245,17 @@ def check_sarsa_targets(chk: _Check) -> None:
     variants = [
         _Variant(
             reward_b + GAMMA * mask_b * next_q_b.max(dim=1, keepdim=True).values,
-            "max used where the sampled next action belongs: max_a q_targ(s', a) is Q-learning "
-            "(DQN). Deep SARSA is on-policy: it bootstraps from the action A' that the ε-greedy "
-            "policy actually chose, next_action_b.",
+            _(
+                "max used where the sampled next action belongs: max_a q_targ(s', a) is Q-learning "
+                "(DQN). Deep SARSA is on-policy: it bootstraps from the action A' that the ε-greedy "
+                "policy actually chose, next_action_b."
+            ),
             "`target_q_network(next_state_b).gather(1, next_action_b)`.",
         ),
         _Variant(
             reward_b + GAMMA * mask_b * next_q_b.gather(0, next_action_b),
-            "gather along dim 0: the actions were used as row numbers.",
-            "actions index the columns: `.gather(1, next_action_b)`.",
+            _("gather along dim 0: the actions were used as row numbers."),
+            _("actions index the columns: `.gather(1, next_action_b)`."),
         ),
         *_target_variants(reward_b, mask_b, taken_b, GAMMA),
         *_global_variants(chk.function, [target_q_network], formula, "target_q_network"),
@@ -239,7 +269,7 @@ def check_sarsa_targets(chk: _Check) -> None:
         {"target_q_network": target_q_network},
         expected,
         variants,
-        "targets equal r + γ·(1 − terminated)·q_targ(s', a')",
+        _("targets equal r + γ·(1 − terminated)·q_targ(s', a')"),
         "r + γ·(1 − terminated)·q_targ(s', a')",
     )
     other = _network(seed=32)
@@ -279,7 +309,7 @@ def check_dqn_targets(chk: _Check) -> None:
         {"target_q_network": target_q_network},
         expected,
         variants,
-        "targets equal r + γ·(1 − terminated)·max_a q_targ(s', a)",
+        _("targets equal r + γ·(1 − terminated)·max_a q_targ(s', a)"),
         "r + γ·(1 − terminated)·max_a q_targ(s', a)",
     )
     other = _network(seed=42)
@@ -318,28 +348,38 @@ def check_double_dqn_targets(chk: _Check) -> None:
     variants = [
         _Variant(
             reward_b + GAMMA * mask_b * target_q_b.max(dim=1, keepdim=True).values,
-            "argmax taken with the target network: that is plain DQN's max_a q_targ(s', a). "
-            "Double DQN *selects* the action with the online network and *evaluates* it with "
-            "the target network.",
-            "`best_b = q_network(next_state_b).argmax(dim=1, keepdim=True)`, then "
-            "`target_q_network(next_state_b).gather(1, best_b)`.",
+            _(
+                "argmax taken with the target network: that is plain DQN's max_a q_targ(s', a). "
+                "Double DQN *selects* the action with the online network and *evaluates* it with "
+                "the target network."
+            ),
+            _(
+                "`best_b = q_network(next_state_b).argmax(dim=1, keepdim=True)`, then "
+                "`target_q_network(next_state_b).gather(1, best_b)`."
+            ),
         ),
         _Variant(
             reward_b + GAMMA * mask_b * online_q_b.max(dim=1, keepdim=True).values,
-            "the value was read from the online network: q(s', a*) instead of q_targ(s', a*).",
-            "evaluate a* with the target network: `target_q_network(next_state_b).gather(1, best_b)`.",
+            _("the value was read from the online network: q(s', a*) instead of q_targ(s', a*)."),
+            _(
+                "evaluate a* with the target network: `target_q_network(next_state_b).gather(1, best_b)`."
+            ),
         ),
         _Variant(
             reward_b
             + GAMMA * mask_b * online_q_b.gather(1, target_q_b.argmax(dim=1, keepdim=True)),
-            "the two networks are swapped: the target network chose the action and the online "
-            "network evaluated it.",
-            "select with q_network (argmax), evaluate with target_q_network (gather).",
+            _(
+                "the two networks are swapped: the target network chose the action and the online "
+                "network evaluated it."
+            ),
+            _("select with q_network (argmax), evaluate with target_q_network (gather)."),
         ),
         _Variant(
             reward_b + GAMMA * mask_b * best_b.float(),
-            "the action index a* was used as the value: gather the target network's Q-value "
-            "at a* instead.",
+            _(
+                "the action index a* was used as the value: gather the target network's Q-value "
+                "at a* instead."
+            ),
             "`target_q_network(next_state_b).gather(1, best_b)`.",
         ),
         *_target_variants(reward_b, mask_b, value_b, GAMMA),
@@ -352,16 +392,18 @@ def check_double_dqn_targets(chk: _Check) -> None:
         {"q_network": q_network, "target_q_network": target_q_network},
         expected,
         variants,
-        "targets equal r + γ·(1 − terminated)·q_targ(s', argmax_a q(s', a))",
+        _("targets equal r + γ·(1 − terminated)·q_targ(s', argmax_a q(s', a))"),
         "r + γ·(1 − terminated)·q_targ(s', argmax_a q(s', a))",
     )
     for net in (q_network, target_q_network):
         if any(p.grad is not None for p in net.parameters()):
             raise chk.fail(
-                "no gradient reaches either network",
-                "no .grad on any parameter after the call",
-                "some parameters have a .grad",
-                "backward() was called inside the function; computing a target never needs it.",
-                "compute the target under `torch.no_grad()`; leave backward to the training step.",
+                _("no gradient reaches either network"),
+                _("no .grad on any parameter after the call"),
+                _("some parameters have a .grad"),
+                _("backward() was called inside the function; computing a target never needs it."),
+                _(
+                    "compute the target under `torch.no_grad()`; leave backward to the training step."
+                ),
             )
     chk.ok()

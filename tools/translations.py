@@ -1,0 +1,506 @@
+"""The Korean edition: notebooks generated from the English ones and a translation overlay.
+
+English is the source. For every complete notebook ``notebooks/solutions/NN_name.ipynb``:
+
+- ``translations/ko/NN_name.md`` (the *overlay*, edited by translators) holds the Korean of
+  each markdown cell, keyed by cell id, with the hash of the English source it translates;
+- ``notebooks/ko/solutions/NN_name.ipynb`` is generated: the English notebook with its
+  markdown replaced by the overlay's Korean, its code cells unchanged except one added line,
+  ``checks.set_language("ko")``, right after the setup line that imports ``checks``, and its
+  stored outputs kept, the checks' success lines translated through the same catalogue the
+  checks use (what running the notebook in Korean prints);
+- ``notebooks/ko/NN_name.ipynb``, the Korean student notebook, is that notebook through the
+  same generator as the English ones (:func:`tools.student_notebooks.make_student_notebook`).
+
+The badge cell is not translated: it is rewritten to open the Korean notebook. A markdown
+cell without a current translation (none, marked ``todo``, or translated from an English
+source that has changed since: a *stale* one) is shown in English, and ``--check`` fails.
+
+The overlay format
+------------------
+Markdown, so that LaTeX and code need no escaping and the file previews on GitHub. Each
+entry starts with a header comment on its own line, then the Korean markdown of the cell::
+
+    <!-- cell: 934ffdb6 en: 3f2a9c01b7de -->
+    # 3. Deep SARSA: ...
+
+``en`` is :func:`source_hash` of the English cell source that was translated (sha256, first
+12 hex digits). A header ending in ``todo`` marks an entry still to translate (its text is
+the English, as ``--stub`` writes it). Text before the first header is ignored.
+
+Commands (from the repository root; ``make translations`` runs the first)::
+
+    python -m tools.translations            # write notebooks/ko/ and notebooks/ko/solutions/
+    python -m tools.translations --check    # CI: exit 1 on a missing, stale or orphan
+                                            # translation or a generated notebook out of date
+    python -m tools.translations --todo [NN_name ...]  # what to translate, with the English
+    python -m tools.translations --stub [NN_name ...]  # add the missing cells, marked todo
+    python -m tools.translations --messages # check-message templates with no Korean
+
+>>> source_hash("# Title")
+'79aeaf7ba450'
+>>> entries = parse_overlay("<!-- cell: a en: 79aeaf7ba450 -->\\n# 제목\\n")
+>>> entries["a"].text, entries["a"].source_hash, entries["a"].todo
+('# 제목', '79aeaf7ba450', False)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import hashlib
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
+from nbformat import NotebookNode
+
+from course_utils.checks._i18n import LANGUAGES, translate_success_lines
+from tools import launch_cells
+from tools.cells import BADGES, has_tag
+from tools.student_notebooks import make_student_notebook, notebook_text, solution_notebooks
+
+__all__ = [
+    "LANGUAGE",
+    "SET_LANGUAGE_LINE",
+    "Entry",
+    "Problem",
+    "check",
+    "generate",
+    "kept_markup",
+    "main",
+    "message_templates",
+    "parse_overlay",
+    "problems",
+    "source_hash",
+    "stub",
+    "todo",
+    "translate_notebook",
+]
+
+LANGUAGE = "ko"
+SOURCE_DIR = Path("notebooks/solutions")
+OVERLAY_DIR = Path("translations") / LANGUAGE
+STUDENT_DIR = Path("notebooks") / LANGUAGE
+SOLUTION_DIR = STUDENT_DIR / "solutions"
+CHECKS_DIR = Path(__file__).resolve().parent.parent / "course_utils" / "checks"
+
+SET_LANGUAGE_LINE = f'checks.set_language("{LANGUAGE}")  # 검사 메시지를 한국어로 표시'
+_HEADER = re.compile(r"^<!-- cell: (?P<id>\S+) en: (?P<hash>[0-9a-f]{12})(?P<todo> todo)? -->$")
+
+
+def source_hash(source: str) -> str:
+    """The hash an overlay entry stores of the English it translates: sha256, 12 hex digits."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One translated cell of an overlay."""
+
+    cell_id: str
+    source_hash: str
+    text: str
+    todo: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a notebook's translation is not current: missing, todo, stale, orphan, or drift."""
+
+    notebook: str
+    cell_id: str
+    kind: str
+
+    def __str__(self) -> str:
+        what = {
+            "missing": "markdown cell has no translation",
+            "todo": "translation marked todo",
+            "stale": "English source changed since it was translated",
+            "orphan": "translation of a cell the English notebook no longer has",
+            "markup": "code, formulas, links or HTML tags differ from the English "
+            "(`python -m tools.translations --todo` shows which)",
+        }[self.kind]
+        return f"{self.notebook}: cell {self.cell_id}: {what}"
+
+
+def parse_overlay(text: str, name: str = "overlay") -> dict[str, Entry]:
+    """The entries of an overlay file, by cell id (text before the first header ignored)."""
+    entries: dict[str, Entry] = {}
+    header: re.Match[str] | None = None
+    body: list[str] = []
+
+    def close() -> None:
+        if header is None:
+            return
+        if header["id"] in entries:
+            raise ValueError(f"{name}: cell {header['id']} appears twice")
+        entries[header["id"]] = Entry(
+            header["id"], header["hash"], "\n".join(body).strip("\n"), bool(header["todo"])
+        )
+
+    for line in text.split("\n"):
+        match = _HEADER.match(line.strip())
+        if match:
+            close()
+            header, body = match, []
+        elif line.strip().startswith("<!-- cell:"):
+            raise ValueError(
+                f"{name}: malformed entry header {line.strip()!r}; expected "
+                "'<!-- cell: <id> en: <12 hex digits> -->' (optionally ending in ' todo -->')"
+            )
+        else:
+            body.append(line)
+    close()
+    return entries
+
+
+def _overlay(overlay_dir: Path, notebook: str) -> dict[str, Entry]:
+    path = overlay_dir / f"{Path(notebook).stem}.md"
+    if not path.exists():
+        return {}
+    return parse_overlay(path.read_text(encoding="utf-8"), str(path))
+
+
+def _translatable(cell: NotebookNode) -> bool:
+    """Markdown cells are translated, except the badges, which the generator writes."""
+    return cell.cell_type == "markdown" and not has_tag(cell, BADGES)
+
+
+# What a translation keeps exactly as in the English: code, formulas, links, HTML tags.
+_KEPT = re.compile(
+    r"```.*?```"  # fenced code
+    r"|`[^`\n]+`"  # inline code
+    r"|\$\$.*?\$\$"  # display math
+    r"|(?<![\\$])\$[^$\n]+\$"  # inline math
+    r"|\]\([^)\s]+\)"  # link targets
+    r"|</?(?:details|summary|div|br|img)\b[^>]*>",  # the HTML the notebooks use
+    re.DOTALL,
+)
+
+
+def kept_markup(markdown: str) -> list[str]:
+    """The code, formulas, link targets and HTML tags of ``markdown``, sorted: a translation
+    must keep the same ones.
+
+    >>> kept_markup("Use `gather`, $r + γ q$ and [the docs](https://x.org).")
+    ['$r + γ q$', '](https://x.org)', '`gather`']
+    """
+    return sorted(match.group(0) for match in _KEPT.finditer(markdown))
+
+
+def problems(nb: NotebookNode, entries: dict[str, Entry], notebook: str) -> list[Problem]:
+    """Every markdown cell of ``nb`` without a current translation, and every orphan entry."""
+    found = []
+    ids = set()
+    for cell in nb.cells:
+        if not _translatable(cell):
+            continue
+        ids.add(cell.id)
+        entry = entries.get(cell.id)
+        if entry is None:
+            found.append(Problem(notebook, cell.id, "missing"))
+        elif entry.todo:
+            found.append(Problem(notebook, cell.id, "todo"))
+        elif entry.source_hash != source_hash(cell.source):
+            found.append(Problem(notebook, cell.id, "stale"))
+        elif kept_markup(entry.text) != kept_markup(cell.source):
+            found.append(Problem(notebook, cell.id, "markup"))
+    found += [Problem(notebook, cell_id, "orphan") for cell_id in entries if cell_id not in ids]
+    return found
+
+
+def _checks_import_end(source: str) -> int | None:
+    """The line number (1-based) where the top-level statement importing ``checks`` ends."""
+    # Line magics (`%matplotlib inline`) become one Python line each: line numbers are kept.
+    python = TransformerManager().transform_cell(source)
+    try:
+        tree = ast.parse(python)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "course_utils":
+            if any(alias.name == "checks" and alias.asname is None for alias in node.names):
+                return node.end_lineno
+        if isinstance(node, ast.Import) and any(
+            alias.name == "course_utils.checks" and alias.asname == "checks" for alias in node.names
+        ):
+            return node.end_lineno
+    return None
+
+
+def _add_set_language(source: str, end: int) -> str:
+    lines = source.split("\n")
+    return "\n".join([*lines[:end], SET_LANGUAGE_LINE, *lines[end:]])
+
+
+def _translate_outputs(cell: NotebookNode) -> None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            output["text"] = translate_success_lines(output["text"], LANGUAGE)
+
+
+def translate_notebook(
+    nb: NotebookNode, entries: dict[str, Entry], notebook: str, folder: str = str(STUDENT_DIR)
+) -> NotebookNode:
+    """The Korean complete notebook of ``nb`` (a new object): see the module docstring."""
+    korean = copy.deepcopy(nb)
+    placed = False
+    for cell in korean.cells:
+        if cell.cell_type == "markdown" and has_tag(cell, BADGES):
+            cell.source = launch_cells.notebook_badges(notebook, folder=folder)
+        elif _translatable(cell):
+            entry = entries.get(cell.id)
+            if entry and not entry.todo and entry.source_hash == source_hash(cell.source):
+                cell.source = entry.text
+        elif cell.cell_type == "code":
+            end = None if placed else _checks_import_end(cell.source)
+            if end is not None:
+                cell.source = _add_set_language(cell.source, end)
+                placed = True
+            _translate_outputs(cell)
+    if not placed:
+        raise ValueError(
+            f"{notebook}: no code cell imports `checks`; where would it set the language?"
+        )
+    korean.metadata["language"] = LANGUAGE  # a marker for readers and tools; Jupyter ignores it
+    return korean
+
+
+def _texts(source: Path, overlay_dir: Path) -> tuple[str, str]:
+    """The Korean complete notebook's and the Korean student notebook's file contents."""
+    nb = nbformat.read(source, as_version=4)
+    korean = translate_notebook(nb, _overlay(overlay_dir, source.name), source.name)
+    return notebook_text(korean), notebook_text(make_student_notebook(korean, source.name))
+
+
+def generate(
+    src_dir: Path = SOURCE_DIR,
+    overlay_dir: Path = OVERLAY_DIR,
+    student_dir: Path = STUDENT_DIR,
+    solution_dir: Path = SOLUTION_DIR,
+) -> list[Path]:
+    """Write every Korean complete and student notebook; return the paths (unchanged files
+    are left untouched)."""
+    written = []
+    for source in solution_notebooks(src_dir):
+        for folder, text in zip(
+            (solution_dir, student_dir), _texts(source, overlay_dir), strict=True
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / source.name
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8", newline="\n")
+            written.append(target)
+    return written
+
+
+def check(
+    src_dir: Path = SOURCE_DIR,
+    overlay_dir: Path = OVERLAY_DIR,
+    student_dir: Path = STUDENT_DIR,
+    solution_dir: Path = SOLUTION_DIR,
+) -> list[str]:
+    """Everything that keeps the Korean edition from being current; empty when it is."""
+    found: list[str] = []
+    sources = solution_notebooks(src_dir)
+    for source in sources:
+        nb = nbformat.read(source, as_version=4)
+        found += [str(p) for p in problems(nb, _overlay(overlay_dir, source.name), source.name)]
+        for folder, text in zip(
+            (solution_dir, student_dir), _texts(source, overlay_dir), strict=True
+        ):
+            target = folder / source.name
+            if not target.exists():
+                found.append(f"{target}: missing (run `make translations`)")
+            elif target.read_text(encoding="utf-8") != text:
+                found.append(
+                    f"{target}: differs from what the generator writes (run `make translations`)"
+                )
+    names = {source.name for source in sources}
+    for folder in (solution_dir, student_dir):
+        found += [
+            f"{p}: no English notebook {src_dir / p.name}"
+            for p in solution_notebooks(folder)
+            if p.name not in names
+        ]
+    found += [
+        f"{p}: no English notebook {src_dir / (p.stem + '.ipynb')}"
+        for p in sorted(overlay_dir.glob("*.md"))
+        if p.stem + ".ipynb" not in names
+    ]
+    return found
+
+
+def _selected(src_dir: Path, names: Sequence[str]) -> list[Path]:
+    sources = solution_notebooks(src_dir)
+    if not names:
+        return sources
+    chosen = [s for s in sources if s.stem in names or s.name in names or s.stem[:2] in names]
+    if not chosen:
+        raise ValueError(f"no notebook in {src_dir} matches {list(names)}")
+    return chosen
+
+
+def todo(
+    src_dir: Path = SOURCE_DIR, overlay_dir: Path = OVERLAY_DIR, names: Sequence[str] = ()
+) -> str:
+    """For translators: each missing, todo or stale cell with its header line and its English
+    (and, for a stale one, the Korean to revise)."""
+    out = []
+    for source in _selected(src_dir, names):
+        nb = nbformat.read(source, as_version=4)
+        entries = _overlay(overlay_dir, source.name)
+        cells = {cell.id: cell for cell in nb.cells}
+        for problem in problems(nb, entries, source.name):
+            out.append(f"# {problem}")
+            if problem.kind == "orphan":
+                out.append("")
+                continue
+            cell = cells[problem.cell_id]
+            out.append(f"<!-- cell: {cell.id} en: {source_hash(cell.source)} -->")
+            out.append(cell.source)
+            if problem.kind == "markup":
+                en, ko = kept_markup(cell.source), kept_markup(entries[cell.id].text)
+                out.append(f"# only in the English: {sorted(set(en) - set(ko))}")
+                out.append(f"# only in the Korean: {sorted(set(ko) - set(en))}")
+                out.append(entries[cell.id].text)
+            if problem.kind == "stale":
+                out.append(
+                    f"# the Korean to revise (translated from {entries[cell.id].source_hash}):"
+                )
+                out.append(entries[cell.id].text)
+            out.append("")
+    return "\n".join(out)
+
+
+def _overlay_text(nb: NotebookNode, entries: dict[str, Entry], preamble: str) -> str:
+    """An overlay file with one entry per markdown cell, in the notebook's order; entries of
+    cells the notebook lacks are kept at the end (``--check`` reports them)."""
+    parts = [preamble.rstrip("\n")] if preamble.strip() else []
+    ids = []
+    for cell in nb.cells:
+        if not _translatable(cell):
+            continue
+        ids.append(cell.id)
+        entry = entries.get(cell.id)
+        if entry is None or (entry.todo and entry.source_hash != source_hash(cell.source)):
+            entry = Entry(cell.id, source_hash(cell.source), cell.source, True)
+        flag = " todo" if entry.todo else ""
+        parts.append(f"<!-- cell: {entry.cell_id} en: {entry.source_hash}{flag} -->\n{entry.text}")
+    for cell_id, entry in entries.items():
+        if cell_id not in ids and not entry.todo:  # a todo entry of a removed cell goes
+            flag = " todo" if entry.todo else ""
+            parts.append(f"<!-- cell: {cell_id} en: {entry.source_hash}{flag} -->\n{entry.text}")
+    return "\n\n".join(parts) + "\n"
+
+
+_PREAMBLE = (
+    "<!-- Korean overlay of notebooks/solutions/{name}: see translations/README.md.\n"
+    "     One entry per markdown cell: a header line, then the Korean markdown. -->\n"
+)
+
+
+def stub(
+    src_dir: Path = SOURCE_DIR, overlay_dir: Path = OVERLAY_DIR, names: Sequence[str] = ()
+) -> list[Path]:
+    """Add every untranslated markdown cell to its overlay, marked ``todo``, with the English
+    as the text to replace (refreshed when the English changes; dropped when its cell goes),
+    and put the entries in the notebook's order. Returns the files changed."""
+    changed = []
+    overlay_dir.mkdir(parents=True, exist_ok=True)
+    for source in _selected(src_dir, names):
+        nb = nbformat.read(source, as_version=4)
+        path = overlay_dir / f"{source.stem}.md"
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        first = _HEADER_ANYWHERE.search(old)
+        preamble = old[: first.start()] if first else (old or _PREAMBLE.format(name=source.name))
+        text = _overlay_text(nb, parse_overlay(old, str(path)), preamble)
+        if text != old:
+            path.write_text(text, encoding="utf-8", newline="\n")
+            changed.append(path)
+    return changed
+
+
+_HEADER_ANYWHERE = re.compile(r"^<!-- cell: ", re.MULTILINE)
+
+
+def message_templates(checks_dir: Path = CHECKS_DIR) -> dict[str, str]:
+    """Every check-message template: the string literal in each ``_(...)`` or ``N_(...)`` call
+    of ``course_utils/checks``, with where it first appears (``module.py:line``)."""
+    found: dict[str, str] = {}
+    for path in sorted(checks_dir.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = sorted(
+            (node for node in ast.walk(tree) if isinstance(node, ast.Call)),
+            key=lambda node: (node.lineno, node.col_offset),
+        )
+        for node in calls:
+            if (
+                isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_")
+                and len(node.args) == 1
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.setdefault(node.args[0].value, f"{path.name}:{node.lineno}")
+    return found
+
+
+def untranslated_messages(language: str = LANGUAGE) -> dict[str, str]:
+    """Templates the catalogue of ``language`` lacks, with where they are used."""
+    catalogue = LANGUAGES[language]
+    return {t: where for t, where in message_templates().items() if t not in catalogue}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.translations",
+        description="Generate the Korean notebooks from the English ones and translations/ko/.",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="report what is not current; exit 1")
+    mode.add_argument("--todo", action="store_true", help="print the cells to translate")
+    mode.add_argument("--stub", action="store_true", help="add missing cells to the overlays")
+    mode.add_argument("--messages", action="store_true", help="check messages without Korean")
+    parser.add_argument("notebooks", nargs="*", help="for --todo/--stub: NN or NN_name")
+    args = parser.parse_args(argv)
+    if args.check:
+        found = check()
+        for problem in found:
+            print(problem, file=sys.stderr)
+        untranslated = untranslated_messages()
+        for template, where in untranslated.items():
+            print(f"{where}: check message without Korean: {template!r}", file=sys.stderr)
+        if found or untranslated:
+            print(
+                "translate with `python -m tools.translations --todo` (see translations/README.md), "
+                "then `make translations`",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"Korean edition up to date ({len(solution_notebooks(SOURCE_DIR))} notebooks)")
+        return 0
+    if args.todo:
+        print(todo(names=args.notebooks))
+        return 0
+    if args.stub:
+        for path in stub(names=args.notebooks):
+            print(f"updated {path}")
+        return 0
+    if args.messages:
+        for template, where in untranslated_messages().items():
+            print(f"    # {where}\n    {template!r}: '',")
+        return 0
+    for path in generate():
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
