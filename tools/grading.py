@@ -21,8 +21,9 @@ What is stamped
   every cell, so an exercise that moves or disappears leaves nothing stale behind. Running
   it twice changes nothing.
 
-A cell holding several exercises is one answer cell (``exercise_4_5_4_6``); its check
-cells share the exercises' points, one exercise per check when the counts match.
+A cell holding several exercises is one answer cell (``exercise_3_1-3_2``); its check
+cells share the exercises' points, one exercise per check when the counts match. Further
+check cells after one exercise are ``check_N_M_b``, ``check_N_M_c``, ...
 
 Cells tagged ``solution-only``
 ------------------------------
@@ -127,12 +128,20 @@ class Exercise:
     points: tuple[float, ...]  # one per check cell; they sum to the exercises' points
 
     @property
+    def label(self) -> str:
+        """``3_1``, or ``3_1-3_2`` for a cell holding several exercises (ids allow no dot)."""
+        return "-".join(n.replace(".", "_") for n in self.numbers)
+
+    @property
     def grade_id(self) -> str:
-        return "exercise_" + "_".join(n.replace(".", "_") for n in self.numbers)
+        return f"exercise_{self.label}"
 
     def check_ids(self) -> list[str]:
-        base = "check_" + "_".join(n.replace(".", "_") for n in self.numbers)
-        return [base if k == 0 else f"{base}-{k + 1}" for k in range(len(self.check_cells))]
+        """``check_3_1``, then ``check_3_1_b``, ``check_3_1_c``, ... for further check cells."""
+        base = f"check_{self.label}"
+        return [
+            base if k == 0 else f"{base}_{chr(ord('a') + k)}" for k in range(len(self.check_cells))
+        ]
 
     @property
     def total_points(self) -> float:

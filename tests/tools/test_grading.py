@@ -111,11 +111,11 @@ def test_points_default_when_the_table_does_not_list_an_exercise() -> None:
     [
         # several checks after one exercise share its points
         ([code(exercise("1.2", "g"), "ex"), code("checks.check_g(g)", "a"), code("checks.check_h(g)", "b")],
-         {"a": ("check_1_2", 1.5), "b": ("check_1_2-2", 1.5)}),
+         {"a": ("check_1_2", 1.5), "b": ("check_1_2_b", 1.5)}),
         # one cell with two exercises and two checks: one exercise per check, in order
         ([code(exercise("1.1", "f") + "\n" + exercise("1.2", "g"), "ex"),
           code("checks.check_f(f)", "a"), code("checks.check_g(g)", "b")],
-         {"ex": ("exercise_1_1_1_2", None), "a": ("check_1_1_1_2", 2), "b": ("check_1_1_1_2-2", 3)}),
+         {"ex": ("exercise_1_1-1_2", None), "a": ("check_1_1-1_2", 2), "b": ("check_1_1-1_2_b", 3)}),
     ],
 )  # fmt: skip
 def test_points_are_shared_among_check_cells(cells, expected) -> None:
