@@ -22,13 +22,14 @@ export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test quick lint unit notebooks exercises check-exercises bench slides assignments install clean help
+.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides assignments install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
 	@echo "make test       lint, unit tests, exercise sync, run every solution notebook"
 	@echo "make quick      lint and the fast unit tests only (no servers, browsers, notebooks)"
-	@echo "make exercises  regenerate the student notebooks from notebooks/solutions/"
+	@echo "make exercises  regenerate the student notebooks from notebooks/solutions/ (English and Korean)"
+	@echo "make translations  regenerate the Korean notebooks in notebooks/ko/ from translations/ko/"
 	@echo "make slides     build reveal.js slides of the solution notebooks"
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
 	@echo "make assignments  lay out an nbgrader course directory in $(GRADING_DIR)"
@@ -64,6 +65,15 @@ quick: lint $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python -m tools.student_notebooks notebooks/solutions notebooks
+	$(BIN)/python -m tools.translations
+
+# The Korean edition: notebooks/ko/ and notebooks/ko/solutions/, from the English notebooks and
+# the overlay translations/ko/ (translations/README.md). `make exercises` runs it too.
+translations: $(STAMP)
+	$(BIN)/python -m tools.translations
+
+check-translations: $(STAMP)
+	$(BIN)/python -m tools.translations --check
 
 check-exercises: $(STAMP)
 	$(BIN)/python -m tools.student_notebooks --check notebooks/solutions notebooks

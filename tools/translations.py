@@ -91,6 +91,7 @@ SOLUTION_DIR = STUDENT_DIR / "solutions"
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "course_utils" / "checks"
 
 SET_LANGUAGE_LINE = f'checks.set_language("{LANGUAGE}")  # 검사 메시지를 한국어로 표시'
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HEADER = re.compile(r"^<!-- cell: (?P<id>\S+) en: (?P<hash>[0-9a-f]{12})(?P<todo> todo)? -->$")
 
 
@@ -123,6 +124,7 @@ class Problem:
             "todo": "translation marked todo",
             "stale": "English source changed since it was translated",
             "orphan": "translation of a cell the English notebook no longer has",
+            "english": "translation has no Korean in it",
             "markup": "code, formulas, links or HTML tags differ from the English "
             "(`python -m tools.translations --todo` shows which)",
         }[self.kind]
@@ -209,6 +211,8 @@ def problems(nb: NotebookNode, entries: dict[str, Entry], notebook: str) -> list
             found.append(Problem(notebook, cell.id, "todo"))
         elif entry.source_hash != source_hash(cell.source):
             found.append(Problem(notebook, cell.id, "stale"))
+        elif _HANGUL.search(cell.source) is None and _HANGUL.search(entry.text) is None:
+            found.append(Problem(notebook, cell.id, "english"))
         elif kept_markup(entry.text) != kept_markup(cell.source):
             found.append(Problem(notebook, cell.id, "markup"))
     found += [Problem(notebook, cell_id, "orphan") for cell_id in entries if cell_id not in ids]
