@@ -599,8 +599,10 @@ def _expect_syncs(chk: _Check, run: _Run) -> None:
             "synchronises every sync_every environment steps",
             expected,
             "no synchronisation at all",
-            "`update_target_network` is never called (or only where the online network has "
-            "not changed yet).",
+            "the target network passed in never became a copy of the online one: "
+            "`update_target_network` is never called, or a new target network was made "
+            "(`target_q_network = make_target_network(q_network)` rebinds a local name; the "
+            "caller's target network stays as it was).",
             "`if step % sync_every == 0: update_target_network(target_q_network, q_network)`.",
         )
     gaps = sorted({b - a for a, b in zip(syncs, syncs[1:], strict=False)})

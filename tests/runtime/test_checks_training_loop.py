@@ -7,6 +7,7 @@ is the reference with one classic mistake, and must be rejected with the propert
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Callable
 from typing import Any
@@ -125,6 +126,9 @@ def make_loop(**bug: Any) -> Callable[..., Any]:
                     bug["updates"] = bug.get("updates", 0) + 1  # counted over the whole run
                     if bug["updates"] % sync_every == 0:
                         update_target_network(target_q_network, q_network)
+            elif bug.get("rebinds_target"):
+                if step % sync_every == 0:
+                    target_q_network = copy.deepcopy(q_network).requires_grad_(False)
             elif bug.get("swapped_sync"):
                 if step % sync_every == 0:
                     update_target_network(q_network, target_q_network)
@@ -206,6 +210,7 @@ BUGGY = [
     (make_loop(sync_per_episode=True), "synchronised at the end of episodes"),
     (make_loop(sync_per_update=True), "every sync_every *updates*"),
     (make_loop(swapped_sync=True), "arguments of `update_target_network"),
+    (make_loop(rebinds_target=True), "rebinds a local name"),
     (make_loop(tensor_losses=True), "loss tensors were stored"),
     (make_loop(tensor_return=True), "`episode_return += reward.item()`"),
     (make_loop(stale_state=True), "`state = next_state` is missing"),
