@@ -52,6 +52,7 @@ import copy
 import hashlib
 import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -370,9 +371,10 @@ def todo(
             out.append(f"<!-- cell: {cell.id} en: {source_hash(cell.source)} -->")
             out.append(cell.source)
             if problem.kind == "markup":
-                en, ko = kept_markup(cell.source), kept_markup(entries[cell.id].text)
-                out.append(f"# only in the English: {sorted(set(en) - set(ko))}")
-                out.append(f"# only in the Korean: {sorted(set(ko) - set(en))}")
+                en = Counter(kept_markup(cell.source))
+                ko = Counter(kept_markup(entries[cell.id].text))
+                out.append(f"# more often in the English: {sorted((en - ko).elements())}")
+                out.append(f"# more often in the translation: {sorted((ko - en).elements())}")
                 out.append(entries[cell.id].text)
             if problem.kind == "stale":
                 out.append(
