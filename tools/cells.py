@@ -44,7 +44,17 @@ def notebook_constants(path: Path | str) -> dict[str, Any]:
 
     A notebook's hyperparameters and learning targets are written once, in the notebook;
     the benchmarks and the tests read them from there. Tuple assignments of literals
-    (``A, B = 1, 2``) count too; anything computed is skipped.
+    (``A, B = 1, 2``) count too; anything computed, and assignments into subscripts or
+    attributes, are skipped.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    ...     "A = 1\\nB, C = 2.0, 'x'\\nw = 3\\nD = len([])\\nm[:6, 7] = 1.0\\nE, F = G")])
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "nb.ipynb")
+    >>> nbformat.write(nb, path)
+    >>> notebook_constants(path)
+    {'A': 1, 'B': 2.0, 'C': 'x'}
     """
     constants: dict[str, Any] = {}
     for cell in nbformat.read(path, as_version=4).cells:
@@ -58,12 +68,18 @@ def notebook_constants(path: Path | str) -> dict[str, Any]:
             if not isinstance(node, ast.Assign) or len(node.targets) != 1:
                 continue
             target = node.targets[0]
-            names = [target] if isinstance(target, ast.Name) else getattr(target, "elts", [])
+            if not isinstance(target, ast.Name | ast.Tuple):  # a[0] = ..., obj.x = ...
+                continue
             try:
                 value = ast.literal_eval(node.value)
             except (ValueError, TypeError, SyntaxError):  # not a literal
                 continue
-            values = [value] if isinstance(target, ast.Name) else list(value)
+            if isinstance(target, ast.Name):
+                names, values = [target], [value]
+            elif isinstance(value, tuple | list):
+                names, values = target.elts, list(value)
+            else:
+                continue
             for name, item in zip(names, values, strict=False):
                 if isinstance(name, ast.Name) and name.id.isupper():
                     constants[name.id] = item

@@ -8,6 +8,7 @@ mistake. The buggy variants are the ones students actually write.
 from __future__ import annotations
 
 import copy
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -786,11 +787,26 @@ def _case_id(case: tuple[str, Callable[..., Any], str]) -> str:
 # --------------------------------------------------------------------------- the tests
 
 
+# Checks whose correct and buggy implementations (classes, whole loops) have a module of their own.
+TESTED_APART = {
+    "check_replay_memory": "test_checks_replay_memory",
+    "check_epsilon_greedy_policy": "test_checks_policies",
+    "check_dqn_update": "test_checks_update_step",
+    "check_dqn_episode": "test_checks_training_loop",
+}
+
+
 def test_every_check_is_tested() -> None:
     names = {name for name in checks.__all__ if name.startswith("check_")}
-    assert names == set(CORRECT)
-    assert names == {name for name, _, _ in BUGGY}
+    here = names - set(TESTED_APART)
+    assert here == set(CORRECT)
+    assert here == {name for name, _, _ in BUGGY}
     assert all(len(functions) >= 2 for functions in CORRECT.values())
+    assert set(TESTED_APART) <= names, "a check listed as tested apart no longer exists"
+    for name, module_name in TESTED_APART.items():
+        module = importlib.import_module(module_name)
+        assert len(module.CORRECT) >= 3, f"{name}: fewer than 3 correct implementations tested"
+        assert len(module.BUGGY) >= 6, f"{name}: fewer than 6 buggy implementations tested"
 
 
 @pytest.mark.parametrize(
