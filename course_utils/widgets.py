@@ -192,32 +192,46 @@ def q_values_explorer(
 
 
 def epsilon_schedule_explorer(
-    schedule_fn: Callable[[int, float, float, float], float], total_steps: int
+    schedule_fn: Callable[[int, float, float, float], float],
+    total_steps: int,
+    *,
+    start: float = 1.0,
+    end: float = 0.05,
+    fraction: float = 0.1,
 ) -> ipywidgets.interactive:
     """Sliders for the ``start``, ``end`` and ``fraction`` of an ε schedule; plots ε over steps.
 
     ``schedule_fn(step, start, end, fraction)`` returns ε at ``step`` (the function a
-    notebook asks you to write).
+    notebook asks you to write). The sliders open at ``start``, ``end`` and ``fraction``:
+    pass the notebook's own hyperparameters, so the plot first shows the schedule it trains
+    with (``fraction`` is the share of ``total_steps`` over which ε decays).
 
     Example:
         >>> def constant(step, start, end, fraction):
         ...     return start
-        >>> explorer = epsilon_schedule_explorer(constant, total_steps=10_000)
-        >>> [child.description for child in explorer.children[:3]]
-        ['start', 'end', 'fraction']
+        >>> explorer = epsilon_schedule_explorer(constant, total_steps=10_000, end=0.04)
+        >>> [(child.description, child.value) for child in explorer.children[:3]]
+        [('start', 1.0), ('end', 0.04), ('fraction', 0.1)]
     """
     if not callable(schedule_fn):
         raise TypeError(
             f"Expected `schedule_fn` to be callable, (step, start, end, fraction) -> ε, got {schedule_fn!r}"
         )
     positive_int(total_steps, "total_steps")
+    for name, value, low in (
+        ("start", start, 0.0),
+        ("end", end, 0.0),
+        ("fraction", fraction, 0.01),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= 1:
+            raise ValueError(f"Expected `{name}` to be a number in [{low:g}, 1], got {value!r}")
     return _interactive(
         lambda start, end, fraction: _show(
             epsilon_schedule_figure(schedule_fn, total_steps, start, end, fraction)
         ),
-        start=ipywidgets.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.01, description="start"),
-        end=ipywidgets.FloatSlider(value=0.05, min=0.0, max=1.0, step=0.01, description="end"),
+        start=ipywidgets.FloatSlider(value=start, min=0.0, max=1.0, step=0.01, description="start"),
+        end=ipywidgets.FloatSlider(value=end, min=0.0, max=1.0, step=0.01, description="end"),
         fraction=ipywidgets.FloatSlider(
-            value=0.1, min=0.01, max=1.0, step=0.01, description="fraction"
+            value=fraction, min=0.01, max=1.0, step=0.01, description="fraction"
         ),
     )

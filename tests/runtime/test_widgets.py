@@ -129,6 +129,22 @@ def test_epsilon_schedule_explorer_plots_the_students_schedule(shown):
     assert epsilons[halfway] == pytest.approx(0.05, abs=0.01)
 
 
+def test_epsilon_schedule_explorer_opens_at_the_settings_it_is_given(shown):
+    explorer = widgets.epsilon_schedule_explorer(
+        linear_schedule, total_steps=50_000, start=1.0, end=0.04, fraction=0.16
+    )
+    sliders = controls(explorer)
+    assert [sliders[name].value for name in ("start", "end", "fraction")] == [1.0, 0.04, 0.16]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"), [("start", 1.5), ("end", -0.1), ("fraction", 0.0), ("end", True)]
+)
+def test_epsilon_schedule_explorer_names_a_bad_setting(setting, value):
+    with pytest.raises(ValueError, match=f"`{setting}`"):
+        widgets.epsilon_schedule_explorer(linear_schedule, 1_000, **{setting: value})
+
+
 @pytest.mark.parametrize(
     ("schedule_fn", "total_steps", "error", "message"),
     [
