@@ -276,40 +276,40 @@ def _problems(nb: NotebookNode, points: Mapping[str, float], name: str) -> list[
     return problems
 
 
-def _check_table(found: Mapping[str, list[Exercise]], points: Mapping[str, float]) -> None:
+def _unused_points(found: Mapping[str, list[Exercise]], points: Mapping[str, float]) -> list[str]:
+    """A message for table entries naming exercises none of the notebooks has."""
     numbers = {n for listed in found.values() for e in listed for n in e.numbers}
     stale = sorted(k for k in points if k != "default" and k not in numbers)
-    if stale:
-        raise GradingError(
-            f"{POINTS_FILE.name} gives points to exercises no solution notebook has: "
-            f"{', '.join(stale)} (renumbered? update the table)"
-        )
+    if not stale:
+        return []
+    return [
+        f"{POINTS_FILE.name} gives points to exercises no solution notebook has: "
+        f"{', '.join(stale)} (renumbered? update the table)"
+    ]
 
 
 def stamp_folder(folder: Path | str, points_file: Path | str = POINTS_FILE) -> list[Path]:
     """Stamp every solution notebook in `folder`; return the ones that changed."""
     points = load_points(points_file)
-    changed, found = [], {}
+    changed = []
     for path in solution_notebooks(folder):
         nb = nbformat.read(path, as_version=4)
-        found[path.name] = exercises(nb, points, path.name)
         if stamp_notebook(nb, points, path.name):
             path.write_text(notebook_text(nb), encoding="utf-8", newline="\n")
             changed.append(path)
-    _check_table(found, points)
     return changed
 
 
 def check_folder(folder: Path | str, points_file: Path | str = POINTS_FILE) -> list[str]:
-    """Every missing or stale piece of nbgrader metadata in `folder` (empty: up to date)."""
+    """Every missing or stale piece of nbgrader metadata in `folder` (empty: up to date),
+    and points-table entries for exercises that none of its notebooks has."""
     points = load_points(points_file)
     problems, found = [], {}
     for path in solution_notebooks(folder):
         nb = nbformat.read(path, as_version=4)
         found[path.name] = exercises(nb, points, path.name)
         problems += _problems(nb, points, path.name)
-    _check_table(found, points)
-    return problems
+    return problems + _unused_points(found, points)
 
 
 def assignment_name(path: Path | str) -> str:
@@ -355,10 +355,9 @@ def make_course(
     course = Path(course_dir)
     course.mkdir(parents=True, exist_ok=True)
     (course / "nbgrader_config.py").write_text(config_text(), encoding="utf-8")
-    written, found = [], {}
+    written = []
     for path in solution_notebooks(src_dir):
         nb = nbformat.read(path, as_version=4)
-        found[path.name] = exercises(nb, points, path.name)
         name = assignment_name(path)
         folder = course / "source" / name
         if folder.exists():
@@ -369,22 +368,22 @@ def make_course(
             notebook_text(source_notebook(nb, points, path.name)), encoding="utf-8", newline="\n"
         )
         written.append(target)
-    _check_table(found, points)
     return written
 
 
 def _summary(folder: Path, points: Mapping[str, float]) -> list[str]:
-    lines = []
+    lines, found = [], {}
     for path in solution_notebooks(folder):
         nb = nbformat.read(path, as_version=4)
-        for e in exercises(nb, points, path.name):
+        found[path.name] = exercises(nb, points, path.name)
+        for e in found[path.name]:
             default = [n for n in e.numbers if n not in points]
             note = f"  (default points for {', '.join(default)})" if default else ""
             lines.append(
                 f"  {path.stem}  Exercise {', '.join(e.numbers)}: {e.total_points:g} point(s), "
                 f"cells {e.answer_cell} -> {', '.join(map(str, e.check_cells))}{note}"
             )
-    return lines
+    return lines + [f"warning: {m}" for m in _unused_points(found, points)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -409,6 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "assignments":
             for path in make_course(args.folder, args.course_dir, args.points):
                 print(f"wrote {path}")
+            print("\n".join(_summary(args.folder, load_points(args.points))))
             print(f"next: cd {args.course_dir} && nbgrader generate_assignment <name>")
             return 0
         if args.check:
