@@ -52,6 +52,7 @@ import copy
 import hashlib
 import re
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ __all__ = [
     "check",
     "generate",
     "kept_markup",
+    "unclosed_emphasis",
     "main",
     "message_templates",
     "parse_overlay",
@@ -126,6 +128,9 @@ class Problem:
             "stale": "English source changed since it was translated",
             "orphan": "translation of a cell the English notebook no longer has",
             "english": "translation has no Korean in it",
+            "emphasis": "bold or italic that Markdown leaves as literal stars: after `)` or "
+            "another punctuation mark, `**` closes only before a space or punctuation "
+            "(write **층**(layer)은, not **층(layer)**은)",
             "markup": "code, formulas, links or HTML tags differ from the English "
             "(`python -m tools.translations --todo` shows which)",
         }[self.kind]
@@ -197,6 +202,47 @@ def kept_markup(markdown: str) -> list[str]:
     return sorted(match.group(0) for match in _KEPT.finditer(markdown))
 
 
+def _punctuation(char: str) -> bool:
+    return char != "" and unicodedata.category(char)[0] in "PS"
+
+
+def _space(char: str) -> bool:
+    return char == "" or char.isspace()
+
+
+def unclosed_emphasis(markdown: str) -> int:
+    """How many ``*`` or ``**`` runs of ``markdown`` CommonMark would show as literal stars.
+
+    CommonMark closes ``**`` only when what follows is a space or punctuation if what comes
+    before is punctuation: ``**층(layer)**은`` stays literal; ``**층**(layer)은`` is bold.
+    (An approximation of its delimiter rules: runs pair by length, in order.)
+
+    >>> unclosed_emphasis("**층(layer)**은"), unclosed_emphasis("**층**(layer)은")
+    (2, 0)
+    """
+    text = re.sub(r"`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]+\$", "x", markdown, flags=re.DOTALL)
+    open_runs: list[str] = []
+    broken = 0
+    for match in re.finditer(r"(?<![*\\])\*+(?!\*)", text):
+        run, start, end = match.group(0), match.start(), match.end()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        left = not _space(after) and (
+            not _punctuation(after) or _space(before) or _punctuation(before)
+        )
+        right = not _space(before) and (
+            not _punctuation(before) or _space(after) or _punctuation(after)
+        )
+        if right and run in open_runs:
+            while open_runs.pop() != run:
+                broken += 1
+        elif left:
+            open_runs.append(run)
+        elif not (before.isspace() and after.isspace()):  # a lone " * " is just a star
+            broken += 1
+    return broken + len(open_runs)
+
+
 def problems(nb: NotebookNode, entries: dict[str, Entry], notebook: str) -> list[Problem]:
     """Every markdown cell of ``nb`` without a current translation, and every orphan entry."""
     found = []
@@ -216,6 +262,8 @@ def problems(nb: NotebookNode, entries: dict[str, Entry], notebook: str) -> list
             found.append(Problem(notebook, cell.id, "english"))
         elif kept_markup(entry.text) != kept_markup(cell.source):
             found.append(Problem(notebook, cell.id, "markup"))
+        elif unclosed_emphasis(entry.text) > unclosed_emphasis(cell.source):
+            found.append(Problem(notebook, cell.id, "emphasis"))
     found += [Problem(notebook, cell_id, "orphan") for cell_id in entries if cell_id not in ids]
     return found
 

@@ -391,3 +391,66 @@ def test_course_runs_in_a_real_browser(page, lab):
         assert_clean(state, page.screenshot(screenshot_name(path)))
         close_notebook(page, path)
     print(f"\nbrowser test: ran {run_path} in {run_s:.0f} s; screenshots in {ARTIFACTS}")
+
+
+# ---------------------------------------------------------------- the Korean edition
+
+KOREAN_NOTEBOOK = "ko/solutions/01_neural_networks.ipynb"  # translated, with stored outputs
+# JavaScript: whether the page's sans-serif font draws a Hangul syllable differently from a
+# code point no font has (the .notdef box, "tofu"); false when no Korean font is installed.
+HANGUL_RENDERS = """(() => {
+  const draw = text => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    const context = canvas.getContext('2d');
+    context.font = '40px sans-serif';
+    context.fillText(text, 4, 48);
+    return context.getImageData(0, 0, 64, 64).data.join(',');
+  };
+  return draw('학') !== draw(String.fromCodePoint(0x10FFFD)) && draw('학') !== draw('습');
+})()"""
+
+
+def korean_font() -> None:
+    """A font with Hangul for Chromium: Debian's fonts-nanum, installed if missing (root)."""
+    found = subprocess.run(["fc-list", ":lang=ko"], capture_output=True, text=True)
+    if found.returncode == 0 and found.stdout.strip():
+        return
+    how = "install fonts-nanum or fonts-noto-cjk to run this test"
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip(f"Korean browser test skipped: no font with Hangul; {how}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run(
+        ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", "fonts-nanum"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"Korean browser test skipped: apt-get failed ({done.stderr[-300:]}); {how}")
+
+
+@pytest.fixture
+def korean_font_installed():
+    korean_font()  # before Chromium starts, so that its font list includes it
+    yield
+
+
+def test_korean_notebook_shows_in_a_real_browser(korean_font_installed, page, lab):
+    """A Korean notebook opens through its Binder URL and shows Korean prose, Korean check
+    lines and Hangul glyphs (not boxes), with no error."""
+    base, token, served = lab
+    if not (served / KOREAN_NOTEBOOK).exists():
+        pytest.skip(f"{KOREAN_NOTEBOOK} not generated yet (make translations)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.call("Page.navigate", url=f"{base}/lab/tree/{KOREAN_NOTEBOOK}?token={token}")
+    page.wait_for("!!window.jupyterapp", 60, "JupyterLab to load")
+    page.wait_for(is_ready(KOREAN_NOTEBOOK), 120, f"{KOREAN_NOTEBOOK} to render")
+    time.sleep(1)
+    shot = page.screenshot(screenshot_name(KOREAN_NOTEBOOK, "-opened"))
+    assert_clean(page.js(read_notebook(KOREAN_NOTEBOOK)), shot)
+    text = page.js(f"{panel(KOREAN_NOTEBOOK)}.node.innerText")
+    assert "학습 목표" in text, f"no Korean heading rendered (screenshot: {shot})"
+    assert "속성을 모두 만족합니다" in text, f"no Korean check line (screenshot: {shot})"
+    assert page.js(HANGUL_RENDERS), f"Hangul drawn as boxes: no Korean font (screenshot: {shot})"

@@ -262,8 +262,9 @@ def test_generated_notebooks_out_of_date_fail_the_check(
         (_translated() + "\n<!-- cell: gone en: 000000000000 -->\n사라진 셀\n", "orphan"),
         (_translated().replace("# 제목", "# Title again"), "english"),
         (_translated().replace("$q$에 `gather`", "q에 `gather`"), "markup"),
+        (_translated().replace("# 제목", "**제목(title)**은"), "emphasis"),
     ],
-    ids=["todo", "orphan", "english", "markup"],
+    ids=["todo", "orphan", "english", "markup", "emphasis"],
 )
 def test_each_kind_of_problem_is_reported(course: Path, overlay: str, kind: str) -> None:
     _write_overlay(course, overlay)
