@@ -219,7 +219,6 @@ def _expect_fields(chk: _Check, fields: list[Tensor], batch_size: int) -> None:
                 cause,
                 hint,
             )
-    chk.ok()
 
 
 def _field_was_inserted(index: int, got: Tensor, numbers: set[int]) -> bool:
@@ -425,6 +424,8 @@ def _properties(chk: _Check) -> None:
         stored = {1, 2, 3}
         for _ in range(60):  # partially full: only what was inserted comes back
             _sample_numbers(chk, memory, 2, stored)
+        chk.ok()  # shapes and dtypes
+        chk.ok()  # whole stored rows
         for number in range(4, 2 * CAPACITY + 2):  # fill, then wrap around
             memory.insert(number)
             _expect_len(chk, memory, min(number, CAPACITY), number)
