@@ -213,12 +213,14 @@ def find_regions(nb: NotebookNode, name: str = "notebook") -> list[SolutionRegio
         regions += _split_cell(cell.source, name, index, cell)[1]
     seen: dict[str, SolutionRegion] = {}
     for region in regions:
-        if region.exercise in seen:
+        # One exercise may have several regions in its own cell (the methods of a class it
+        # asks for), never in two cells: its check follows the one cell.
+        first = seen.setdefault(region.exercise, region)
+        if first.cell_index != region.cell_index:
             raise AuthoringError(
                 f"{name}: Exercise {region.exercise} appears twice (cells "
-                f"{seen[region.exercise].cell_index} and {region.cell_index})."
+                f"{first.cell_index} and {region.cell_index})."
             )
-        seen[region.exercise] = region
     return regions
 
 

@@ -244,6 +244,28 @@ def test_duplicate_exercise_numbers_are_an_error() -> None:
         make_student_notebook(nb, "02_x.ipynb")
 
 
+def test_one_exercise_may_have_several_regions_in_its_own_cell() -> None:
+    source = (
+        "class Memory:\n"
+        "    def __init__(self, capacity):\n"
+        "        # Exercise 3.1: keep room for capacity transitions\n"
+        "        ### BEGIN SOLUTION\n"
+        "        self.items = []\n"
+        "        ### END SOLUTION\n"
+        "\n"
+        "    def __len__(self):\n"
+        "        # Exercise 3.1: how many transitions are stored\n"
+        "        ### BEGIN SOLUTION\n"
+        "        return len(self.items)\n"
+        "        ### END SOLUTION\n"
+    )
+    student = student_source(source)
+    assert student.count('raise NotImplementedError("Exercise 3.1: ') == 2
+    assert "self.items" not in student
+    regions = authoring.find_regions(notebook(code(source)), "03_x.ipynb")
+    assert [r.exercise for r in regions] == ["3.1", "3.1"]
+
+
 # --------------------------------------------------------------------------- files and CLI
 
 
