@@ -179,8 +179,10 @@ def exercises(
     except AuthoringError as error:
         raise GradingError(str(error)) from error
     numbers: dict[int, list[str]] = {}
-    for region in regions:
-        numbers.setdefault(region.cell_index, []).append(region.exercise)
+    for region in regions:  # one exercise may have several regions in its cell
+        in_cell = numbers.setdefault(region.cell_index, [])
+        if region.exercise not in in_cell:
+            in_cell.append(region.exercise)
     answers = sorted(numbers)
     checks: dict[int, list[int]] = {index: [] for index in answers}
     for index, cell in enumerate(nb.cells):

@@ -369,3 +369,18 @@ def test_nbgrader_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
                 for grade_id, points in zip(e.check_ids(), e.points, strict=True):
                     grade = gradebook.find_grade(grade_id, name, name, student)
                     assert grade.score == (points if e in solved else 0), (student, grade_id)
+
+
+def test_one_exercise_with_several_regions_in_its_cell_is_one_answer() -> None:
+    """The replay memory: one exercise, a region in each method, one check."""
+    methods = "\n".join(
+        f"    def {name}(self):\n        # Exercise 1.2: write {name}\n"
+        f"        ### BEGIN SOLUTION\n        return 1\n        ### END SOLUTION"
+        for name in ("insert", "sample")
+    )
+    nb = course_notebook(
+        code(f"class Memory:\n{methods}", "ex"), code("checks.check_m(Memory)", "c")
+    )
+    stamp_notebook(nb, POINTS)
+    assert nbgrader_of(nb, "ex")["grade_id"] == "exercise_1_2"
+    assert nbgrader_of(nb, "c")["points"] == 3
