@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from course_utils.checks._harness import _Check, _expect_tensor, _isolated, _show
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import _network, _states
 from course_utils.checks.replay_memory import _seeded_rngs
 
@@ -49,63 +50,67 @@ def _states_by_greedy_action(network: nn.Module, seed: int) -> Tensor:
 
 def _action(chk: _Check, got: Any, rows: int, context: str) -> Tensor:
     """Shape, dtype and range of a returned action tensor."""
-    got = _expect_tensor(chk, got, "the action(s), a (B, 1) int64 tensor")
+    got = _expect_tensor(chk, got, _("the action(s), a (B, 1) int64 tensor"))
     if tuple(got.shape) != (rows, 1):
         if got.dim() == 0 or tuple(got.shape) in ((rows,), (1,)):
-            cause = (
+            cause = _(
                 "the action lost its (B, 1) shape: `argmax` without `keepdim=True`, or "
                 "`torch.tensor(a)` of a plain number. TorchEnv.step and the replay memory "
                 "expect (1, 1) for one state."
             )
-            hint = "`argmax(dim=1, keepdim=True)`; for a Python int a, `torch.tensor([[a]])`."
+            hint = _("`argmax(dim=1, keepdim=True)`; for a Python int a, `torch.tensor([[a]])`.")
         elif tuple(got.shape) == (rows, N) or tuple(got.shape) == (1, N):
-            cause = "the Q-values came back, not an action index."
-            hint = "return the index of the chosen action: `argmax(dim=1, keepdim=True)`."
+            cause = _("the Q-values came back, not an action index.")
+            hint = _("return the index of the chosen action: `argmax(dim=1, keepdim=True)`.")
         elif rows > 1 and tuple(got.shape) == (1, 1):
-            cause = (
+            cause = _(
                 "one action for the whole batch: the function treats `state` as a single "
                 "state. The training loop draws the next action A′ of every row of a sampled "
                 "batch with it, so each row needs its own action."
             )
-            hint = (
+            hint = _(
                 "draw one random number per row, `torch.rand(B, 1) < epsilon`, and choose "
                 "between the greedy and a random action row by row (`torch.where`)."
             )
         else:
-            cause = "the action's shape does not match the docstring."
-            hint = "one action per row of `state`: shape (B, 1); (1, 1) for one state."
+            cause = _("the action's shape does not match the docstring.")
+            hint = _("one action per row of `state`: shape (B, 1); (1, 1) for one state.")
         raise chk.fail(
-            "returns one action per state, shaped (B, 1)",
-            f"shape {(rows, 1)} ({context})",
-            f"shape {tuple(got.shape)}",
+            _("returns one action per state, shaped (B, 1)"),
+            _("shape {shape} ({context})").format(shape=(rows, 1), context=context),
+            _("shape {shape}").format(shape=tuple(got.shape)),
             cause,
             hint,
         )
     if got.dtype != torch.int64:
         raise chk.fail(
-            "the action is int64",
-            "torch.int64 (an index: `gather` and the environment expect integers)",
+            _("the action is int64"),
+            _("torch.int64 (an index: `gather` and the environment expect integers)"),
             str(got.dtype),
-            "a float or int32 action: `torch.tensor` of a float, `torch.rand` used as the "
-            "action, or a NumPy integer of another width.",
-            "`torch.randint(...)` and `argmax` give int64; or `torch.tensor([[a]], dtype=torch.int64)`.",
+            _(
+                "a float or int32 action: `torch.tensor` of a float, `torch.rand` used as the "
+                "action, or a NumPy integer of another width."
+            ),
+            _(
+                "`torch.randint(...)` and `argmax` give int64; or `torch.tensor([[a]], dtype=torch.int64)`."
+            ),
         )
     if got.numel() and (int(got.min()) < 0 or int(got.max()) >= N):
         if rows > 1 and N < int(got.max()) < rows * N:
-            cause = (
+            cause = _(
                 "`argmax()` without `dim` on a batch: it returns one index into the flattened "
                 "(B, num_actions) tensor, not one action per row."
             )
-            hint = "`q_network(state).argmax(dim=1, keepdim=True)`."
+            hint = _("`q_network(state).argmax(dim=1, keepdim=True)`.")
         else:
-            cause = (
+            cause = _(
                 "an action out of range: Python's `random.randint(0, num_actions)` includes its "
                 "upper bound, unlike `random.randrange`, `torch.randint` and NumPy's `randint`."
             )
-            hint = "`random.randrange(num_actions)` or `torch.randint(num_actions, ...)`."
+            hint = _("`random.randrange(num_actions)` or `torch.randint(num_actions, ...)`.")
         raise chk.fail(
-            "every action is one of 0, ..., num_actions − 1",
-            f"actions in 0..{N - 1} (num_actions = {N})",
+            _("every action is one of 0, ..., num_actions − 1"),
+            _("actions in 0..{last} (num_actions = {n})").format(last=N - 1, n=N),
             _show(got),
             cause,
             hint,
@@ -122,7 +127,7 @@ def _bounds(p: float, n: int) -> tuple[float, float]:
 def _frequencies(chk: _Check, network: nn.Module, state: Tensor, epsilon: float) -> list[int]:
     """How often each action comes back in `DRAWS` calls on one (1, D) state."""
     counts = [0] * N
-    for _ in range(DRAWS):
+    for _draw in range(DRAWS):
         action = _action(chk, chk.call(network, state, epsilon, N), 1, f"epsilon = {epsilon}")
         counts[int(action)] += 1
     return counts
@@ -140,38 +145,50 @@ def _expect_frequencies(
     share = counts[greedy] / draws
     others = [counts[a] for a in range(N) if a != greedy]
     if epsilon == 1 and counts[greedy] == 0:
-        cause = (
+        cause = _(
             "the greedy action never comes up at ε = 1: the random draw excludes it. An "
             "ε-greedy policy draws uniformly from *all* actions, so the greedy one has "
             "probability 1 − ε + ε/n."
         )
     elif min(others) == 0 and max(others) > 0:
         missing = [a for a in range(N) if a != greedy and counts[a] == 0]
-        cause = (
-            f"actions {missing} are never drawn: the random action does not range over all "
+        cause = _(
+            "actions {missing} are never drawn: the random action does not range over all "
             "`num_actions` (a hard-coded count, `randrange(num_actions - 1)`, or a global "
             "environment's `action_space.sample()`?)."
-        )
+        ).format(missing=missing)
     elif abs(share - (epsilon + (1 - epsilon) / N)) < 0.05 and epsilon < 0.5:
-        cause = (
+        cause = _(
             "the comparison is inverted: the policy explores with probability 1 − ε and "
             "exploits with probability ε."
         )
     elif abs(share - (1 - epsilon)) < 0.05 and epsilon < 1:
-        cause = (
+        cause = _(
             "the greedy action comes up with probability 1 − ε: the random draw excludes it. "
             "A random action can be the greedy one, so P(greedy) = 1 − ε + ε/n."
         )
     else:
-        cause = "the actions' frequencies do not match ε-greedy with this ε."
+        cause = _("the actions' frequencies do not match ε-greedy with this ε.")
     raise chk.fail(
-        f"action frequencies at ε = {epsilon} ({what})",
-        f"greedy action {greedy} about {p_greedy:.0%}, each other about {epsilon / N:.0%} "
-        f"of {draws}: counts between " + ", ".join(f"{low:.0f}-{high:.0f}" for low, high in bounds),
-        "counts " + ", ".join(f"action {a}: {c}" for a, c in enumerate(counts)),
+        _("action frequencies at ε = {epsilon} ({what})").format(epsilon=epsilon, what=what),
+        _(
+            "greedy action {greedy} about {p_greedy:.0%}, each other about {p_other:.0%} "
+            "of {draws}: counts between {bounds}"
+        ).format(
+            greedy=greedy,
+            p_greedy=p_greedy,
+            p_other=epsilon / N,
+            draws=draws,
+            bounds=", ".join(f"{low:.0f}-{high:.0f}" for low, high in bounds),
+        ),
+        _("counts {counts}").format(
+            counts=", ".join(_("action {a}: {c}").format(a=a, c=c) for a, c in enumerate(counts))
+        ),
         cause,
-        "with probability epsilon return `torch.randint(num_actions, (1, 1))` (any action, "
-        "the greedy one included), otherwise the greedy action.",
+        _(
+            "with probability epsilon return `torch.randint(num_actions, (1, 1))` (any action, "
+            "the greedy one included), otherwise the greedy action."
+        ),
     )
 
 
@@ -184,22 +201,24 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
         states = _states_by_greedy_action(network, seed=73)  # row a: greedy action a
         for a in range(N):
             state = states[a : a + 1]
-            got = _action(chk, chk.call(network, state, 0.0, N), 1, "one state, epsilon = 0")
+            got = _action(chk, chk.call(network, state, 0.0, N), 1, _("one state, epsilon = 0"))
             if int(got) != a:
                 with torch.no_grad():
                     q = network(state)
                 cause = (
-                    "the lowest Q-value was chosen (argmin, or a minus sign)."
+                    _("the lowest Q-value was chosen (argmin, or a minus sign).")
                     if int(got) == int(q.argmin())
-                    else "at ε = 0 the action is not the one with the largest Q-value (random? "
-                    "another network? an inverted comparison with epsilon?)."
+                    else _(
+                        "at ε = 0 the action is not the one with the largest Q-value (random? "
+                        "another network? an inverted comparison with epsilon?)."
+                    )
                 )
                 raise chk.fail(
-                    "greedy at ε = 0",
-                    f"action {a}, the argmax of q(s, ·) = {_show(q)}",
+                    _("greedy at ε = 0"),
+                    _("action {a}, the argmax of q(s, ·) = {q}").format(a=a, q=_show(q)),
                     _show(got),
                     cause,
-                    "at ε = 0 return `q_network(state).argmax(dim=1, keepdim=True)`.",
+                    _("at ε = 0 return `q_network(state).argmax(dim=1, keepdim=True)`."),
                 )
         chk.ok()
         other_greedy = _greedy(other, states)
@@ -208,12 +227,16 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
             got = int(_action(chk, chk.call(other, states[a : a + 1], 0.0, N), 1, "epsilon = 0"))
             if got != int(other_greedy[a]):
                 raise chk.fail(
-                    "uses the `q_network` it is given",
-                    f"the greedy action of the network passed in: {int(other_greedy[a])}",
-                    f"action {got}",
-                    "called with another network, the action did not follow it: the "
-                    "function reads some other network (the notebook's global?).",
-                    "use only the arguments: `q_network(state)`.",
+                    _("uses the `q_network` it is given"),
+                    _("the greedy action of the network passed in: {a}").format(
+                        a=int(other_greedy[a])
+                    ),
+                    _("action {a}").format(a=got),
+                    _(
+                        "called with another network, the action did not follow it: the "
+                        "function reads some other network (the notebook's global?)."
+                    ),
+                    _("use only the arguments: `q_network(state)`."),
                 )
         chk.ok()
         greedy = 2
@@ -225,36 +248,48 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
             chk, _frequencies(chk, network, state, 0.3), greedy, 0.3, DRAWS, "one state"
         )
         # A batch: greedy row by row at ε = 0, every row its own coin at ε = 0.3.
-        got = _action(chk, chk.call(network, states, 0.0, N), N, f"a batch of {N} states")
+        got = _action(
+            chk, chk.call(network, states, 0.0, N), N, _("a batch of {n} states").format(n=N)
+        )
         if not torch.equal(got, _greedy(network, states)):
             raise chk.fail(
-                "greedy at ε = 0 on a batch, row by row",
-                f"each row's argmax: {_show(_greedy(network, states))}",
+                _("greedy at ε = 0 on a batch, row by row"),
+                _("each row's argmax: {value}").format(value=_show(_greedy(network, states))),
                 _show(got),
-                "the argmax was not taken per row: `argmax()` without `dim` (over the whole "
-                "batch) or `dim=0` (over the states).",
-                "`q_network(state).argmax(dim=1, keepdim=True)`.",
+                _(
+                    "the argmax was not taken per row: `argmax()` without `dim` (over the whole "
+                    "batch) or `dim=0` (over the states)."
+                ),
+                _("`q_network(state).argmax(dim=1, keepdim=True)`."),
             )
         chk.ok()
         batch = state.repeat(DRAWS, 1)
-        got = _action(chk, chk.call(network, batch, 0.3, N), DRAWS, f"a batch of {DRAWS} states")
+        got = _action(
+            chk, chk.call(network, batch, 0.3, N), DRAWS, _("a batch of {n} states").format(n=DRAWS)
+        )
         counts = torch.bincount(got[:, 0], minlength=N).tolist()
         uniform = [_bounds(1 / N, DRAWS) for _ in range(N)]
         if max(counts) == DRAWS or all(
             low <= c <= high for c, (low, high) in zip(counts, uniform, strict=True)
         ):
             raise chk.fail(
-                "on a batch, each row explores on its own",
-                f"about 30% of {DRAWS} identical rows exploring at ε = 0.3",
-                f"every row got action {counts.index(DRAWS)}"
+                _("on a batch, each row explores on its own"),
+                _("about 30% of {n} identical rows exploring at ε = 0.3").format(n=DRAWS),
+                _("every row got action {a}").format(a=counts.index(DRAWS))
                 if max(counts) == DRAWS
-                else "every row exploring: counts " + ", ".join(map(str, counts)),
-                "one random number decided for the whole batch: it explores everywhere or "
-                "nowhere. The training loop draws A′ for a batch of next states, each row "
-                "independently.",
-                "one random number per row: `torch.rand(state.shape[0], 1) < epsilon`, then "
-                "`torch.where(explore, random_actions, greedy_actions)`.",
+                else _("every row exploring: counts {counts}").format(
+                    counts=", ".join(map(str, counts))
+                ),
+                _(
+                    "one random number decided for the whole batch: it explores everywhere or "
+                    "nowhere. The training loop draws A′ for a batch of next states, each row "
+                    "independently."
+                ),
+                _(
+                    "one random number per row: `torch.rand(state.shape[0], 1) < epsilon`, then "
+                    "`torch.where(explore, random_actions, greedy_actions)`."
+                ),
             )
         _expect_frequencies(
-            chk, counts, greedy, 0.3, DRAWS, f"a batch of {DRAWS} copies of one state"
+            chk, counts, greedy, 0.3, DRAWS, _("a batch of {n} copies of one state").format(n=DRAWS)
         )
