@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from course_utils.checks._harness import _Check, _isolated, _show
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import (
     GAMMA,
     _network,
@@ -133,69 +134,81 @@ def check_dqn_update(chk: _Check) -> None:
     # 1. the return value: a Python float
     if got is None:
         raise chk.fail(
-            "returns the loss as a Python float",
-            f"a float, the batch's loss before the step ({pre_loss:.4f})",
+            _("returns the loss as a Python float"),
+            _("a float, the batch's loss before the step ({loss:.4f})").format(loss=pre_loss),
             "None",
-            "the function returns nothing (a missing `return`).",
-            "end with `return loss.item()`.",
+            _("the function returns nothing (a missing `return`)."),
+            _("end with `return loss.item()`."),
         )
     if isinstance(got, Tensor):
         raise chk.fail(
-            "returns the loss as a Python float",
-            f"a float, {pre_loss:.4f}",
+            _("returns the loss as a Python float"),
+            _("a float, {loss:.4f}").format(loss=pre_loss),
             _show(got),
-            "the loss tensor itself came back. Stored in the statistics, every such tensor "
-            "keeps its whole autograd graph alive, and memory grows with every step (the "
-            "slides' erratum).",
-            "return `loss.item()`: a plain Python number.",
+            _(
+                "the loss tensor itself came back. Stored in the statistics, every such tensor "
+                "keeps its whole autograd graph alive, and memory grows with every step (the "
+                "slides' erratum)."
+            ),
+            _("return `loss.item()`: a plain Python number."),
         )
     if not isinstance(got, float):
         raise chk.fail(
-            "returns the loss as a Python float",
-            f"a float, {pre_loss:.4f}",
+            _("returns the loss as a Python float"),
+            _("a float, {loss:.4f}").format(loss=pre_loss),
             _show(got),
-            "something other than a Python float came back (a NumPy number, a tuple?).",
-            "return `loss.item()`.",
+            _("something other than a Python float came back (a NumPy number, a tuple?)."),
+            _("return `loss.item()`."),
         )
     chk.ok()
 
     # 2. exactly one optimizer step
     if optimizer.steps != 1:
         cause = (
-            "optimizer.step() was never called: the gradients were computed but the "
-            "parameters never moved."
+            _(
+                "optimizer.step() was never called: the gradients were computed but the "
+                "parameters never moved."
+            )
             if optimizer.steps == 0
-            else "optimizer.step() was called more than once: one batch, one step."
+            else _("optimizer.step() was called more than once: one batch, one step.")
         )
         raise chk.fail(
-            "takes exactly one optimizer step",
-            "optimizer.step() called once",
-            f"called {optimizer.steps} times",
+            _("takes exactly one optimizer step"),
+            _("optimizer.step() called once"),
+            _("called {n} times").format(n=optimizer.steps),
             cause,
-            "zero_grad, backward, clip, then one `optimizer.step()`.",
+            _("zero_grad, backward, clip, then one `optimizer.step()`."),
         )
     chk.ok()
 
     # 3. the target network: untouched, no gradient
     if not _same_state(_state(target_q_network), target_state):
         raise chk.fail(
-            "the target network is left unchanged",
-            "the weights of target_q_network as they were",
-            "they were modified",
-            "the update changed θ_targ: only the online network learns; θ_targ changes only "
-            "when it is synchronised.",
-            "give the optimizer nothing but q_network's parameters; do not sync inside the update.",
+            _("the target network is left unchanged"),
+            _("the weights of target_q_network as they were"),
+            _("they were modified"),
+            _(
+                "the update changed θ_targ: only the online network learns; θ_targ changes only "
+                "when it is synchronised."
+            ),
+            _(
+                "give the optimizer nothing but q_network's parameters; do not sync inside the update."
+            ),
         )
     graded = [name for name, p in target_q_network.named_parameters() if p.grad is not None]
     if graded:
         raise chk.fail(
-            "no gradient reaches the target network",
-            "every target_q_network parameter with .grad None",
-            f".grad set on {', '.join(graded)}",
-            "the target was computed with gradients on, so loss.backward() also ran through "
-            "target_q_network. (In the notebook the target network is frozen and this goes "
-            "unnoticed; the check's is not.) The TD target is a constant: the semi-gradient.",
-            "compute the target with your `dqn_targets` (under `torch.no_grad()`), or `.detach()` it.",
+            _("no gradient reaches the target network"),
+            _("every target_q_network parameter with .grad None"),
+            _(".grad set on {names}").format(names=", ".join(graded)),
+            _(
+                "the target was computed with gradients on, so loss.backward() also ran through "
+                "target_q_network. (In the notebook the target network is frozen and this goes "
+                "unnoticed; the check's is not.) The TD target is a constant: the semi-gradient."
+            ),
+            _(
+                "compute the target with your `dqn_targets` (under `torch.no_grad()`), or `.detach()` it."
+            ),
         )
     chk.ok()
 
@@ -211,18 +224,18 @@ def check_dqn_update(chk: _Check) -> None:
         with torch.no_grad():
             post_loss = F.mse_loss(q_network(state_b).gather(1, action_b), target_b).item()
         if abs(got - post_loss) <= 1e-4 * max(1.0, abs(post_loss)):
-            cause = (
+            cause = _(
                 "the loss was computed again after optimizer.step(): that is the new "
                 "network's loss on the batch, not the one the step was taken on."
             )
         else:
-            cause = "the number is neither the loss before the step nor the one after it."
+            cause = _("the number is neither the loss before the step nor the one after it.")
         raise chk.fail(
-            "returns the loss before the step",
+            _("returns the loss before the step"),
             f"{pre_loss:.4f}",
             f"{got:.4f}",
             cause,
-            "keep the loss you called backward() on and return its `.item()`.",
+            _("keep the loss you called backward() on and return its `.item()`."),
         )
     chk.ok()
 
@@ -230,11 +243,16 @@ def check_dqn_update(chk: _Check) -> None:
     for name, old, new in zip(Batch._fields, before_batch, batch, strict=True):
         if not torch.equal(old, new):
             raise chk.fail(
-                "the batch is left unchanged",
-                f"{name} as passed: {_show(old)}",
+                _("the batch is left unchanged"),
+                _("{name} as passed: {value}").format(name=name, value=_show(old)),
                 _show(new),
-                f"{name} was modified in place; in the notebook it is a sample of the replay memory.",
-                "build new tensors instead of modifying the batch (no `+=`, no methods ending in `_`).",
+                _(
+                    "{name} was modified in place; in the notebook it is a sample of the replay "
+                    "memory."
+                ).format(name=name),
+                _(
+                    "build new tensors instead of modifying the batch (no `+=`, no methods ending in `_`)."
+                ),
             )
     chk.ok()
 
@@ -259,16 +277,20 @@ def _mistaken_steps(
     mistakes = [
         (
             step(target_b, garbage=garbage),
-            "the gradients were not zeroed before backward(): PyTorch *adds* new gradients "
-            "to .grad, so the step mixed this batch's gradient with old ones (the check left "
-            "garbage there, as a previous step would).",
-            "call `optimizer.zero_grad()` before `loss.backward()`.",
+            _(
+                "the gradients were not zeroed before backward(): PyTorch *adds* new gradients "
+                "to .grad, so the step mixed this batch's gradient with old ones (the check left "
+                "garbage there, as a previous step would)."
+            ),
+            _("call `optimizer.zero_grad()` before `loss.backward()`."),
         ),
         (
             step(target_b, garbage=garbage, clip=False),
-            "the gradients were neither zeroed before backward() nor clipped before the step.",
-            "`optimizer.zero_grad()`, `loss.backward()`, "
-            "`nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)`, `optimizer.step()`.",
+            _("the gradients were neither zeroed before backward() nor clipped before the step."),
+            _(
+                "`optimizer.zero_grad()`, `loss.backward()`, "
+                "`nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)`, `optimizer.step()`."
+            ),
         ),
         (
             step(
@@ -276,21 +298,27 @@ def _mistaken_steps(
                     reward_b + GAMMA * mask_b * net(next_state_b).max(1, keepdim=True).values
                 )
             ),
-            "the target was computed with the online network, with its gradient: the "
-            "residual gradient, which pulls q(S', ·) towards q(S, A) as well. DQN's target "
-            "uses target_q_network and carries no gradient.",
-            "use your `dqn_targets(reward_b, terminated_b, next_state_b, target_q_network, gamma)`.",
+            _(
+                "the target was computed with the online network, with its gradient: the "
+                "residual gradient, which pulls q(S', ·) towards q(S, A) as well. DQN's target "
+                "uses target_q_network and carries no gradient."
+            ),
+            _(
+                "use your `dqn_targets(reward_b, terminated_b, next_state_b, target_q_network, gamma)`."
+            ),
         ),
         (
             step(reward_b + GAMMA * mask_b * online_max_b),
-            "the target was computed with q_network instead of target_q_network: the "
-            "target then moves with every step, which the target network exists to prevent.",
-            "pass `target_q_network` to `dqn_targets`.",
+            _(
+                "the target was computed with q_network instead of target_q_network: the "
+                "target then moves with every step, which the target network exists to prevent."
+            ),
+            _("pass `target_q_network` to `dqn_targets`."),
         ),
     ]
     for variant in _target_variants(reward_b, mask_b, max_b, GAMMA):
         mistakes.append(
-            (step(variant.value), "the target is wrong: " + variant.cause, variant.hint)
+            (step(variant.value), _("the target is wrong:") + " " + variant.cause, variant.hint)
         )
     return mistakes
 
@@ -306,7 +334,7 @@ def _wrong_step(
     max_grad_norm: float,
 ) -> Exception:
     """Name the mistake whose step matches what the parameters did."""
-    prop = "the parameters take one clipped gradient step"
+    prop = _("the parameters take one clipped gradient step")
     moved = (
         sum(
             float(torch.linalg.vector_norm(a - b)) ** 2 for a, b in zip(after, initial, strict=True)
@@ -320,25 +348,29 @@ def _wrong_step(
         )
         ** 0.5
     )
-    expected_text = f"a step of length lr·max_grad_norm = {want:.4f} along −∇L"
-    got_text = f"a step of length {moved:.4f}"
+    expected_text = _("a step of length lr·max_grad_norm = {length:.4f} along −∇L").format(
+        length=want
+    )
+    got_text = _("a step of length {length:.4f}").format(length=moved)
     if moved == 0.0:
         return chk.fail(
             prop,
             expected_text,
-            "the parameters did not move",
-            "optimizer.step() ran with no gradient: the gradients were zeroed between "
-            "backward() and step(), or backward() was never called.",
-            "the order is zero_grad, backward, clip, step.",
+            _("the parameters did not move"),
+            _(
+                "optimizer.step() ran with no gradient: the gradients were zeroed between "
+                "backward() and step(), or backward() was never called."
+            ),
+            _("the order is zero_grad, backward, clip, step."),
         )
     if _same(after, unclipped):
         if abs(_grad_norm(q_network) - max_grad_norm) <= 1e-3 * max_grad_norm:
-            cause = (
+            cause = _(
                 "the gradient was clipped after optimizer.step(): the step had already used "
                 "the unclipped gradient, so the clipping changed nothing."
             )
         else:
-            cause = (
+            cause = _(
                 "the gradient was not clipped: the step is longer than lr·max_grad_norm. A "
                 "rare huge TD error can then throw the weights far."
             )
@@ -347,8 +379,10 @@ def _wrong_step(
             expected_text,
             got_text,
             cause,
-            "call `nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)` between "
-            "`loss.backward()` and `optimizer.step()`.",
+            _(
+                "call `nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)` between "
+                "`loss.backward()` and `optimizer.step()`."
+            ),
         )
     for params, cause, hint in mistakes:
         if _same(after, params):
@@ -357,8 +391,12 @@ def _wrong_step(
         prop,
         expected_text,
         got_text,
-        "the step differs from one SGD step on the clipped gradient of the MSE against the "
-        "DQN targets, in a way none of the usual mistakes explains.",
-        "zero_grad, `loss.backward()`, `clip_grad_norm_(q_network.parameters(), max_grad_norm)`, "
-        "`optimizer.step()`, with the loss of your `q_loss` and the targets of your `dqn_targets`.",
+        _(
+            "the step differs from one SGD step on the clipped gradient of the MSE against the "
+            "DQN targets, in a way none of the usual mistakes explains."
+        ),
+        _(
+            "zero_grad, `loss.backward()`, `clip_grad_norm_(q_network.parameters(), max_grad_norm)`, "
+            "`optimizer.step()`, with the loss of your `q_loss` and the targets of your `dqn_targets`."
+        ),
     )
