@@ -242,10 +242,10 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
         greedy = 2
         state = states[greedy : greedy + 1]
         _expect_frequencies(
-            chk, _frequencies(chk, network, state, 1.0), greedy, 1.0, DRAWS, "one state"
+            chk, _frequencies(chk, network, state, 1.0), greedy, 1.0, DRAWS, _("one state")
         )
         _expect_frequencies(
-            chk, _frequencies(chk, network, state, 0.3), greedy, 0.3, DRAWS, "one state"
+            chk, _frequencies(chk, network, state, 0.3), greedy, 0.3, DRAWS, _("one state")
         )
         # A batch: greedy row by row at ε = 0, every row its own coin at ε = 0.3.
         got = _action(

@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from torch.func import functional_call
 
 from course_utils.checks._harness import ExerciseFailure, _Check, _isolated, _show
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import GAMMA, N_ACTIONS, STATE_DIM, _network, _state
 from course_utils.replay import ReplayMemory
 
@@ -112,24 +113,32 @@ class _Run:
         """Compare the networks with what the spies expect; record a synchronisation."""
         if not _holds(self.q_network, self.online):
             raise self.chk.fail(
-                "only the optimizer changes the online network",
-                "q_network's weights changed by optimizer.step() alone",
-                f"they changed between steps, around environment step {self.steps}",
-                "the online network was overwritten: the arguments of "
-                "`update_target_network(target_q_network, q_network)` are swapped, or the "
-                "weights were copied the wrong way.",
-                "synchronise θ_targ ← θ: `update_target_network(target_q_network, q_network)`.",
+                _("only the optimizer changes the online network"),
+                _("q_network's weights changed by optimizer.step() alone"),
+                _("they changed between steps, around environment step {steps}").format(
+                    steps=self.steps
+                ),
+                _(
+                    "the online network was overwritten: the arguments of "
+                    "`update_target_network(target_q_network, q_network)` are swapped, or the "
+                    "weights were copied the wrong way."
+                ),
+                _("synchronise θ_targ ← θ: `update_target_network(target_q_network, q_network)`."),
             )
         if not _holds(self.target_q_network, self.shifted):
             if not any(_holds(self.target_q_network, online) for online in self.online_since):
                 raise self.chk.fail(
-                    "synchronisation copies the online weights",
-                    "target_q_network equal to q_network after a synchronisation",
-                    "target_q_network changed, but not into a copy of q_network",
-                    "the target network was modified in some other way (trained, partly "
-                    "copied, or averaged).",
-                    "`update_target_network(target_q_network, q_network)`, and nothing else "
-                    "touches the target network.",
+                    _("synchronisation copies the online weights"),
+                    _("target_q_network equal to q_network after a synchronisation"),
+                    _("target_q_network changed, but not into a copy of q_network"),
+                    _(
+                        "the target network was modified in some other way (trained, partly "
+                        "copied, or averaged)."
+                    ),
+                    _(
+                        "`update_target_network(target_q_network, q_network)`, and nothing else "
+                        "touches the target network."
+                    ),
                 )
             self.syncs.append(self.steps)
             self._shift_target()
@@ -164,25 +173,29 @@ class _SpyEnv:
         run.look()
         if self.ended == "not started":
             raise chk.fail(
-                "an episode starts with env.reset()",
-                "env.reset() before the first env.step()",
-                "env.step() without a reset",
-                "the environment was stepped before it was reset.",
-                "keep the given `state, _ = env.reset()` at the top of the function.",
+                _("an episode starts with env.reset()"),
+                _("env.reset() before the first env.step()"),
+                _("env.step() without a reset"),
+                _("the environment was stepped before it was reset."),
+                _("keep the given `state, _ = env.reset()` at the top of the function."),
             )
         if self.ended is not None:
             cause = (
-                "the loop went on after a truncation: a time-limit cut ends the episode too. "
-                "Only the *stored* flag is `terminated` alone; the loop stops on either."
+                _(
+                    "the loop went on after a truncation: a time-limit cut ends the episode too. "
+                    "Only the *stored* flag is `terminated` alone; the loop stops on either."
+                )
                 if self.ended == "truncated"
-                else "the loop went on after the episode terminated: `done` was never set."
+                else _("the loop went on after the episode terminated: `done` was never set.")
             )
             raise chk.fail(
-                "the episode ends on terminated or truncated",
-                "return after the step that ends the episode",
-                f"env.step() called again after it returned {self.ended}=True",
+                _("the episode ends on terminated or truncated"),
+                _("return after the step that ends the episode"),
+                _("env.step() called again after it returned {ended}=True").format(
+                    ended=self.ended
+                ),
                 cause,
-                "`done = terminated.item() or truncated.item()` ends the given `while` loop.",
+                _("`done = terminated.item() or truncated.item()` ends the given `while` loop."),
             )
         if not (
             isinstance(action, Tensor)
@@ -190,21 +203,27 @@ class _SpyEnv:
             and action.dtype == torch.int64
         ):
             raise chk.fail(
-                "actions are (1, 1) int64 tensors",
-                "an action shaped (1, 1), int64, as epsilon_greedy_policy returns it",
+                _("actions are (1, 1) int64 tensors"),
+                _("an action shaped (1, 1), int64, as epsilon_greedy_policy returns it"),
                 _show(action),
-                "the action was converted or reshaped before env.step (and it is stored in "
-                "the replay memory in that form too).",
-                "pass the action exactly as `epsilon_greedy_policy(...)` returns it.",
+                _(
+                    "the action was converted or reshaped before env.step (and it is stored in "
+                    "the replay memory in that form too)."
+                ),
+                _("pass the action exactly as `epsilon_greedy_policy(...)` returns it."),
             )
         if run.steps >= MAX_STEPS:
             raise chk.fail(
-                "max_steps is respected",
-                f"at most max_steps = {MAX_STEPS} environment steps in the whole run",
-                f"step {run.steps + 1}",
-                "the global step count is not increased at every environment step, so the "
-                "given `step < max_steps` never stops the loop.",
-                "`step += 1` after every `env.step(...)`.",
+                _("max_steps is respected"),
+                _("at most max_steps = {max_steps} environment steps in the whole run").format(
+                    max_steps=MAX_STEPS
+                ),
+                _("step {value}").format(value=run.steps + 1),
+                _(
+                    "the global step count is not increased at every environment step, so the "
+                    "given `step < max_steps` never stops the loop."
+                ),
+                _("`step += 1` after every `env.step(...)`."),
             )
         value = int(action.item())
         with torch.no_grad():  # greedy in the current weights, or in those the action saw
@@ -271,13 +290,17 @@ class _SpyMemory:
             )
         ):
             raise run.chk.fail(
-                "transitions are stored as TorchEnv returns them",
-                "[state, action, reward, terminated, next_state]: (1, D) float32, (1, 1) "
-                "int64, (1, 1) float32, (1, 1) bool, (1, D) float32",
+                _("transitions are stored as TorchEnv returns them"),
+                _(
+                    "[state, action, reward, terminated, next_state]: (1, D) float32, (1, 1) "
+                    "int64, (1, 1) float32, (1, 1) bool, (1, D) float32"
+                ),
                 _show(transition),
-                "a field is missing, converted (`.item()`, `.float()`) or in another order.",
-                "`memory.insert([state, action, reward, terminated, next_state])` with the "
-                "tensors as env.step returned them.",
+                _("a field is missing, converted (`.item()`, `.float()`) or in another order."),
+                _(
+                    "`memory.insert([state, action, reward, terminated, next_state])` with the "
+                    "tensors as env.step returned them."
+                ),
             )
         run.inserts.append((run.steps, [f.detach().clone() for f in fields]))
         self.memory.insert(fields)
@@ -361,53 +384,57 @@ def _expect_returns(
     """The tuple (episode_return, losses, step, done) of one call; returns the new step."""
     if not (isinstance(got, tuple) and len(got) == 4):
         raise chk.fail(
-            "returns (episode_return, losses, step, done)",
-            "a tuple of 4",
+            _("returns (episode_return, losses, step, done)"),
+            _("a tuple of 4"),
             _show(got),
-            "the given `return episode_return, losses, step, done` line was changed or removed.",
-            "keep the given last line of the function.",
+            _("the given `return episode_return, losses, step, done` line was changed or removed."),
+            _("keep the given last line of the function."),
         )
     episode_return, losses, new_step, done = got
     if env.resets != resets + 1:
         raise chk.fail(
-            "one episode per call",
-            "env.reset() once per call (the given first line)",
+            _("one episode per call"),
+            _("env.reset() once per call (the given first line)"),
             f"env.reset() called {env.resets - resets} times",
-            "the body resets the environment itself; the function plays exactly one episode.",
-            "do not call env.reset() in the loop: when the episode ends, set `done`.",
+            _("the body resets the environment itself; the function plays exactly one episode."),
+            _("do not call env.reset() in the loop: when the episode ends, set `done`."),
         )
     if not isinstance(new_step, int) or isinstance(new_step, bool) or new_step != run.steps:
         cause = (
-            "the global step count did not grow: `step` was not increased after env.step."
+            _("the global step count did not grow: `step` was not increased after env.step.")
             if new_step == step
-            else "the step returned is not the number of environment steps taken so far: "
-            "`step` counts every environment step of the whole run, one per env.step."
+            else _(
+                "the step returned is not the number of environment steps taken so far: "
+                "`step` counts every environment step of the whole run, one per env.step."
+            )
         )
         raise chk.fail(
-            "returns the new global step count",
-            f"step = {run.steps} (environment steps so far)",
+            _("returns the new global step count"),
+            _("step = {steps} (environment steps so far)").format(steps=run.steps),
             _show(new_step),
             cause,
-            "`step += 1` once per env.step; the function receives and returns the global count.",
+            _("`step += 1` once per env.step; the function receives and returns the global count."),
         )
     if isinstance(episode_return, Tensor) or not isinstance(episode_return, float):
         raise chk.fail(
-            "the episode's return is a Python float",
-            "a float",
+            _("the episode's return is a Python float"),
+            _("a float"),
             _show(episode_return),
-            "the rewards were added as tensors: the statistics would hold tensors.",
-            "`episode_return += reward.item()`.",
+            _("the rewards were added as tensors: the statistics would hold tensors."),
+            _("`episode_return += reward.item()`."),
         )
     this_episode = run.transitions[step:]
     expected_return = float(sum(t["reward"].item() for t in this_episode))
     if abs(episode_return - expected_return) > 1e-6:
         raise chk.fail(
-            "the episode's return is the sum of its rewards",
+            _("the episode's return is the sum of its rewards"),
             f"{expected_return:.2f}",
             f"{episode_return:.2f}",
-            "the return does not add up the rewards env.step returned in this episode "
-            "(steps counted instead, or a reward missed).",
-            "`episode_return += reward.item()` after every env.step.",
+            _(
+                "the return does not add up the rewards env.step returned in this episode "
+                "(steps counted instead, or a reward missed)."
+            ),
+            _("`episode_return += reward.item()` after every env.step."),
         )
     if not isinstance(losses, list) or any(
         isinstance(x, Tensor) or not isinstance(x, float) for x in losses
@@ -418,73 +445,87 @@ def _expect_returns(
             else losses
         )
         raise chk.fail(
-            "the losses are a list of Python floats",
-            "a list of floats, one per update",
+            _("the losses are a list of Python floats"),
+            _("a list of floats, one per update"),
             _show(bad),
-            "loss tensors were stored: each keeps its whole autograd graph alive, and memory "
-            "grows with every step (the slides' erratum)."
+            _(
+                "loss tensors were stored: each keeps its whole autograd graph alive, and memory "
+                "grows with every step (the slides' erratum)."
+            )
             if isinstance(bad, Tensor)
-            else "the losses are not a list of Python floats.",
-            "append what `dqn_update` returns (a float): `losses.append(dqn_update(...))`.",
+            else _("the losses are not a list of Python floats."),
+            _("append what `dqn_update` returns (a float): `losses.append(dqn_update(...))`."),
         )
     if len(losses) != len(run.updates) - updates:
         raise chk.fail(
-            "one loss per update",
-            f"{len(run.updates) - updates} losses (optimizer steps in this episode)",
-            f"{len(losses)} losses",
-            "not every update's loss was appended, or some were appended twice.",
-            "`losses.append(dqn_update(...))` at each update.",
+            _("one loss per update"),
+            _("{value} losses (optimizer steps in this episode)").format(
+                value=len(run.updates) - updates
+            ),
+            _("{n_losses} losses").format(n_losses=len(losses)),
+            _("not every update's loss was appended, or some were appended twice."),
+            _("`losses.append(dqn_update(...))` at each update."),
         )
     ended = bool(run.episode_ends) and run.episode_ends[-1] == run.steps and run.steps > step
     if bool(done) != ended:
         raise chk.fail(
-            "`done` says whether the episode ended",
+            _("`done` says whether the episode ended"),
             f"done = {ended}",
             f"done = {bool(done)}",
-            "`done` must be True when env.step returned terminated or truncated, and stay "
-            "False when the loop stopped at max_steps.",
-            "`done = terminated.item() or truncated.item()`.",
+            _(
+                "`done` must be True when env.step returned terminated or truncated, and stay "
+                "False when the loop stopped at max_steps."
+            ),
+            _("`done = terminated.item() or truncated.item()`."),
         )
     return new_step
 
 
 def _expect_transitions(chk: _Check, run: _Run) -> None:
     """One insert per step, of exactly what the step saw, with `terminated`."""
-    if len(run.inserts) != run.steps or any(at != n + 1 for n, (at, _) in enumerate(run.inserts)):
+    if len(run.inserts) != run.steps or any(
+        at != n + 1 for n, (at, _stored) in enumerate(run.inserts)
+    ):
         raise chk.fail(
-            "one transition stored per environment step",
-            f"{run.steps} inserts, each right after its env.step",
-            f"{len(run.inserts)} inserts",
-            "memory.insert is not called exactly once after every env.step.",
-            "`memory.insert([state, action, reward, terminated, next_state])` after each step.",
+            _("one transition stored per environment step"),
+            _("{steps} inserts, each right after its env.step").format(steps=run.steps),
+            _("{n_inserts} inserts").format(n_inserts=len(run.inserts)),
+            _("memory.insert is not called exactly once after every env.step."),
+            _("`memory.insert([state, action, reward, terminated, next_state])` after each step."),
         )
     names = ["state", "action", "reward", "terminated", "next_state"]
-    for n, ((_, stored), seen) in enumerate(zip(run.inserts, run.transitions, strict=True)):
+    for n, ((_at, stored), seen) in enumerate(zip(run.inserts, run.transitions, strict=True)):
         for name, field in zip(names, stored, strict=True):
             if torch.equal(field, seen[name]):
                 continue
             if name == "terminated" and seen["truncated"].item():
                 raise chk.fail(
-                    "transitions are stored with `terminated`, not done",
-                    "terminated=False for a step the time limit truncated",
-                    "terminated=True was stored",
-                    "`done = terminated or truncated` was stored. A truncated episode did not "
-                    "end the task: its last state still has a future, and the target must "
-                    "bootstrap from it.",
-                    "store `terminated` itself; use `done` only to stop the loop.",
+                    _("transitions are stored with `terminated`, not done"),
+                    _("terminated=False for a step the time limit truncated"),
+                    _("terminated=True was stored"),
+                    _(
+                        "`done = terminated or truncated` was stored. A truncated episode did not "
+                        "end the task: its last state still has a future, and the target must "
+                        "bootstrap from it."
+                    ),
+                    _("store `terminated` itself; use `done` only to stop the loop."),
                 )
             if name == "state" and n > 0 and torch.equal(field, run.transitions[n - 1]["state"]):
-                cause = "the state was not advanced: `state = next_state` is missing."
+                cause = _("the state was not advanced: `state = next_state` is missing.")
             elif name == "state":
-                cause = "the stored state is not the one the action was taken in."
+                cause = _("the stored state is not the one the action was taken in.")
             else:
-                cause = f"the stored {name} is not the one env.step used or returned."
+                cause = _("the stored {name} is not the one env.step used or returned.").format(
+                    name=name
+                )
             raise chk.fail(
-                "transitions are chained: state, then its next_state",
-                f"{name} of step {n + 1}: {_show(seen[name])}",
+                _("transitions are chained: state, then its next_state"),
+                _("{name} of step {value}: {value2}").format(
+                    name=name, value=n + 1, value2=_show(seen[name])
+                ),
                 _show(field),
                 cause,
-                "after storing, `state = next_state`; store the tensors env.step returned.",
+                _("after storing, `state = next_state`; store the tensors env.step returned."),
             )
     chk.ok()
 
@@ -497,30 +538,42 @@ def _expect_actions(chk: _Check, run: _Run) -> None:
     random_steps = sum(not run.greedy[n] for n in explore)
     if random_steps == 0:
         raise chk.fail(
-            "acts with the ε-greedy behaviour policy b",
-            f"random actions while epsilon_at(step) = 1 (steps 1-{len(explore)})",
-            "only greedy actions",
-            "ε was ignored: the actions come from the greedy policy π, not from b.",
-            "`epsilon_greedy_policy(q_network, state, epsilon_at(step), env.action_space.n)`.",
+            _("acts with the ε-greedy behaviour policy b"),
+            _("random actions while epsilon_at(step) = 1 (steps 1-{n_explore})").format(
+                n_explore=len(explore)
+            ),
+            _("only greedy actions"),
+            _("ε was ignored: the actions come from the greedy policy π, not from b."),
+            _("`epsilon_greedy_policy(q_network, state, epsilon_at(step), env.action_space.n)`."),
         )
     if counts.min() < len(explore) // (3 * N_ACTIONS):
         raise chk.fail(
-            "random actions cover every action",
-            f"each of the {N_ACTIONS} actions about {len(explore) // N_ACTIONS} times at ε = 1",
-            f"counts {counts.tolist()}",
-            "the random actions are drawn from too few actions: a number of actions other "
-            "than this environment's (the notebook's global `num_actions`?).",
-            "pass `env.action_space.n`.",
+            _("random actions cover every action"),
+            _("each of the {n_actions} actions about {value} times at ε = 1").format(
+                n_actions=N_ACTIONS, value=len(explore) // N_ACTIONS
+            ),
+            _("counts {value}").format(value=counts.tolist()),
+            _(
+                "the random actions are drawn from too few actions: a number of actions other "
+                "than this environment's (the notebook's global `num_actions`?)."
+            ),
+            _("pass `env.action_space.n`."),
         )
     wrong = [n + 1 for n in exploit if not run.greedy[n]]
     if wrong:
         raise chk.fail(
-            "ε follows the schedule at the global step",
-            f"greedy actions from step {EXPLORE_UNTIL + 3} on, where epsilon_at(step) = 0",
-            f"non-greedy actions at steps {wrong[:5]}{' ...' if len(wrong) > 5 else ''}",
-            "ε was not read from `epsilon_at(step)` with the global step (a constant, or the "
-            "step within the episode?), or the action does not come from the q_network argument.",
-            "`epsilon_at(step)`, where `step` is the global count the function receives.",
+            _("ε follows the schedule at the global step"),
+            _("greedy actions from step {value} on, where epsilon_at(step) = 0").format(
+                value=EXPLORE_UNTIL + 3
+            ),
+            _("non-greedy actions at steps {value}{value2}").format(
+                value=wrong[:5], value2=" ..." if len(wrong) > 5 else ""
+            ),
+            _(
+                "ε was not read from `epsilon_at(step)` with the global step (a constant, or the "
+                "step within the episode?), or the action does not come from the q_network argument."
+            ),
+            _("`epsilon_at(step)`, where `step` is the global count the function receives."),
         )
     chk.ok()
 
@@ -530,62 +583,76 @@ def _expect_learning(chk: _Check, run: _Run) -> None:
     updates = run.updates
     if not updates:
         raise chk.fail(
-            "learns after the warm-up",
-            f"an optimizer step every {TRAIN_EVERY} environment steps from step {WARMUP_STEPS}",
-            "no optimizer step at all",
-            "`dqn_update` is never called (or the warm-up condition is never true).",
-            "`if step >= warmup_steps and step % train_every == 0:` then update.",
+            _("learns after the warm-up"),
+            _(
+                "an optimizer step every {train_every} environment steps from step {warmup_steps}"
+            ).format(train_every=TRAIN_EVERY, warmup_steps=WARMUP_STEPS),
+            _("no optimizer step at all"),
+            _("`dqn_update` is never called (or the warm-up condition is never true)."),
+            _("`if step >= warmup_steps and step % train_every == 0:` then update."),
         )
     if updates[0] < WARMUP_STEPS:
         cause = (
-            "learning starts as soon as one batch can be sampled: `can_sample(batch_size)` "
-            "is not the warm-up."
+            _(
+                "learning starts as soon as one batch can be sampled: `can_sample(batch_size)` "
+                "is not the warm-up."
+            )
             if updates[0] <= BATCH_SIZE + TRAIN_EVERY
-            else "learning starts before the warm-up is over."
+            else _("learning starts before the warm-up is over.")
         )
         raise chk.fail(
-            "learns only after the warm-up",
-            f"no update before {WARMUP_STEPS} transitions are stored (warmup_steps)",
-            f"the first update after {updates[0]} steps",
+            _("learns only after the warm-up"),
+            _("no update before {warmup_steps} transitions are stored (warmup_steps)").format(
+                warmup_steps=WARMUP_STEPS
+            ),
+            _("the first update after {value} steps").format(value=updates[0]),
             cause,
-            "`step >= warmup_steps` (or `len(memory) >= warmup_steps`) before updating.",
+            _("`step >= warmup_steps` (or `len(memory) >= warmup_steps`) before updating."),
         )
     gaps = sorted({b - a for a, b in zip(updates, updates[1:], strict=False)})
     if gaps != [TRAIN_EVERY] and len(updates) > 1:
         if gaps == [0] or gaps == [1] or 0 in gaps:
-            cause = (
+            cause = _(
                 "updates at every environment step (or several per step): `train_every` is ignored."
             )
         else:
-            cause = (
+            cause = _(
                 "the spacing of the updates is irregular: counted with the step *within the "
                 "episode*, which restarts at every reset, rather than the global step."
             )
         raise chk.fail(
-            "learns exactly every train_every environment steps",
-            f"one update every {TRAIN_EVERY} environment steps",
-            f"gaps of {gaps} steps between updates",
+            _("learns exactly every train_every environment steps"),
+            _("one update every {train_every} environment steps").format(train_every=TRAIN_EVERY),
+            _("gaps of {gaps} steps between updates").format(gaps=gaps),
             cause,
-            "`step % train_every == 0` with the global `step`.",
+            _("`step % train_every == 0` with the global `step`."),
         )
     if updates[0] > WARMUP_STEPS + TRAIN_EVERY or updates[-1] < run.steps - TRAIN_EVERY - 1:
         raise chk.fail(
-            "learns exactly every train_every environment steps",
-            f"updates from step {WARMUP_STEPS} to the end, every {TRAIN_EVERY} steps",
-            f"updates from step {updates[0]} to {updates[-1]}",
-            "learning starts late or stops early.",
-            "`step >= warmup_steps and step % train_every == 0`.",
+            _("learns exactly every train_every environment steps"),
+            _("updates from step {warmup_steps} to the end, every {train_every} steps").format(
+                warmup_steps=WARMUP_STEPS, train_every=TRAIN_EVERY
+            ),
+            _("updates from step {value} to {value2}").format(value=updates[0], value2=updates[-1]),
+            _("learning starts late or stops early."),
+            _("`step >= warmup_steps and step % train_every == 0`."),
         )
     sampled = {at for at, _ in run.samples}
     sizes = {size for _, size in run.samples}
     if len(run.samples) != len(updates) or set(updates) - sampled or sizes != {BATCH_SIZE}:
         raise chk.fail(
-            "each update learns from a batch sampled from the memory",
-            f"one memory.sample({BATCH_SIZE}) per update ({len(updates)})",
-            f"{len(run.samples)} samples, batch sizes {sorted(sizes)}",
-            "the update is not given `memory.sample(batch_size)`.",
-            "`dqn_update(q_network, target_q_network, optimizer, memory.sample(batch_size), "
-            "gamma, max_grad_norm)`.",
+            _("each update learns from a batch sampled from the memory"),
+            _("one memory.sample({batch_size}) per update ({n_updates})").format(
+                batch_size=BATCH_SIZE, n_updates=len(updates)
+            ),
+            _("{n_samples} samples, batch sizes {value}").format(
+                n_samples=len(run.samples), value=sorted(sizes)
+            ),
+            _("the update is not given `memory.sample(batch_size)`."),
+            _(
+                "`dqn_update(q_network, target_q_network, optimizer, memory.sample(batch_size), "
+                "gamma, max_grad_norm)`."
+            ),
         )
     chk.ok()
 
@@ -593,44 +660,48 @@ def _expect_learning(chk: _Check, run: _Run) -> None:
 def _expect_syncs(chk: _Check, run: _Run) -> None:
     """A synchronisation exactly every SYNC_EVERY environment steps."""
     syncs = run.syncs
-    expected = f"θ_targ ← θ every {SYNC_EVERY} environment steps"
+    expected = _("θ_targ ← θ every {sync_every} environment steps").format(sync_every=SYNC_EVERY)
     if not syncs:
         raise chk.fail(
-            "synchronises every sync_every environment steps",
+            _("synchronises every sync_every environment steps"),
             expected,
-            "no synchronisation at all",
-            "the target network passed in never became a copy of the online one: "
-            "`update_target_network` is never called, or a new target network was made "
-            "(`target_q_network = make_target_network(q_network)` rebinds a local name; the "
-            "caller's target network stays as it was).",
-            "`if step % sync_every == 0: update_target_network(target_q_network, q_network)`.",
+            _("no synchronisation at all"),
+            _(
+                "the target network passed in never became a copy of the online one: "
+                "`update_target_network` is never called, or a new target network was made "
+                "(`target_q_network = make_target_network(q_network)` rebinds a local name; the "
+                "caller's target network stays as it was)."
+            ),
+            _("`if step % sync_every == 0: update_target_network(target_q_network, q_network)`."),
         )
     gaps = sorted({b - a for a, b in zip(syncs, syncs[1:], strict=False)})
     if gaps != [SYNC_EVERY] or syncs[0] > SYNC_EVERY or syncs[-1] < run.steps - SYNC_EVERY:
         if set(syncs) <= set(run.episode_ends):
-            cause = (
+            cause = _(
                 "synchronised at the end of episodes: the slides' 'every k episodes' clock "
                 "speeds up and slows down with the episodes' lengths. This course counts "
                 "environment steps."
             )
         elif gaps == [SYNC_EVERY * TRAIN_EVERY]:
-            cause = (
+            cause = _(
                 "synchronised every sync_every *updates*, not every sync_every environment steps."
             )
         elif 1 in gaps:
-            cause = (
+            cause = _(
                 "synchronised at (almost) every step: the target network would exist in name only."
             )
         else:
-            cause = (
+            cause = _(
                 "the synchronisations are irregular: counted with the step *within the episode* "
                 "rather than the global step?"
             )
         raise chk.fail(
-            "synchronises every sync_every environment steps",
+            _("synchronises every sync_every environment steps"),
             expected,
-            f"synchronisations after steps {syncs[:6]}{' ...' if len(syncs) > 6 else ''}",
+            _("synchronisations after steps {value}{value2}").format(
+                value=syncs[:6], value2=" ..." if len(syncs) > 6 else ""
+            ),
             cause,
-            "`if step % sync_every == 0:` with the global `step`, inside the step loop.",
+            _("`if step % sync_every == 0:` with the global `step`, inside the step loop."),
         )
     chk.ok()
