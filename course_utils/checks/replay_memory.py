@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from course_utils.checks._harness import ExerciseFailure, _Check, _fail, _isolated, _show
+from course_utils.checks._i18n import _
 from course_utils.checks._inputs import STATE_DIM
 
 __all__ = ["check_replay_memory"]
@@ -82,7 +83,9 @@ def _method_call(chk: _Check, method: str, function: Callable[..., Any], *args: 
         raise
     except Exception as exc:  # every student error becomes a diagnosis
         failure = chk._explain(exc, f"(in `{method}`)")
-        failure.args = (str(failure).replace("your function runs", f"`{method}` runs", 1),)
+        generic = _("your function runs on a small example")
+        named = _("`{method}` runs on a small example").format(method=method)
+        failure.args = (str(failure).replace(generic, named, 1),)
         raise failure from exc
 
 
@@ -111,26 +114,27 @@ def _expect_len(chk: _Check, memory: _Memory, expected: int, inserted: int) -> N
     if got == expected:
         return
     if got > CAPACITY:
-        cause = (
-            f"the memory grows past its capacity ({CAPACITY}): nothing is ever overwritten, "
-            "so over a long run it holds every transition and eats all the RAM."
-        )
-        hint = (
+        cause = _(
+            "the memory grows past its capacity ({capacity}): nothing is ever overwritten, so over a long run it holds every transition and eats all the RAM."
+        ).format(capacity=CAPACITY)
+        hint = _(
             "once `len` reaches `capacity`, write the new transition over the oldest one "
             "instead of appending it."
         )
     elif inserted >= CAPACITY and got < expected:
-        cause = (
+        cause = _(
             "after the memory filled up, `len` went down: it returns the write position, "
             "which wraps around to 0 when the memory is full."
         )
-        hint = "once full, the memory holds `capacity` transitions: count what is stored."
+        hint = _("once full, the memory holds `capacity` transitions: count what is stored.")
     else:
-        cause = "`__len__` does not count the stored transitions."
-        hint = "return how many transitions are stored now (at most `capacity`)."
+        cause = _("`__len__` does not count the stored transitions.")
+        hint = _("return how many transitions are stored now (at most `capacity`).")
     raise chk.fail(
-        "`len(memory)` counts the stored transitions",
-        f"{expected} after {inserted} insert(s) with capacity {CAPACITY}",
+        _("`len(memory)` counts the stored transitions"),
+        _("{expected} after {inserted} insert(s) with capacity {capacity}").format(
+            expected=expected, inserted=inserted, capacity=CAPACITY
+        ),
         repr(got),
         cause,
         hint,
@@ -141,11 +145,11 @@ def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
     """The five field tensors of a sampled batch, or a failure that says what came back."""
     if batch is None:
         raise chk.fail(
-            "`sample` returns one tensor per field",
-            "5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b",
+            _("`sample` returns one tensor per field"),
+            _("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
             "None",
-            "`sample` returns nothing (a missing `return`).",
-            "end `sample` with `return` and the five batch tensors.",
+            _("`sample` returns nothing (a missing `return`)."),
+            _("end `sample` with `return` and the five batch tensors."),
         )
     try:
         fields = list(batch)
@@ -153,17 +157,17 @@ def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
         fields = [batch]
     if len(fields) != len(FIELDS) or not all(isinstance(f, Tensor) for f in fields):
         if len(fields) == batch_size:
-            cause = (
+            cause = _(
                 "`sample` returns the list of sampled transitions itself; the training loop "
                 "needs them regrouped per field, one batch tensor each."
             )
-            hint = "group the fields with `zip(*transitions)`, then `torch.cat` each group."
+            hint = _("group the fields with `zip(*transitions)`, then `torch.cat` each group.")
         else:
-            cause = "`sample` does not return the five fields as tensors."
-            hint = "return `state_b, action_b, reward_b, terminated_b, next_state_b`."
+            cause = _("`sample` does not return the five fields as tensors.")
+            hint = _("return `state_b, action_b, reward_b, terminated_b, next_state_b`.")
         raise chk.fail(
-            "`sample` returns one tensor per field",
-            "5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b",
+            _("`sample` returns one tensor per field"),
+            _("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
             f"{type(batch).__name__} of {len(fields)}: "
             + ", ".join(type(f).__name__ for f in fields[:6]),
             cause,
@@ -179,19 +183,23 @@ def _expect_fields(chk: _Check, fields: list[Tensor], batch_size: int) -> None:
         shape = (batch_size, *field.shape[1:])
         if tuple(got.shape) != shape:
             if tuple(got.shape) == (batch_size, *field.shape):
-                cause = (
+                cause = _(
                     "`torch.stack` of (1, ...) tensors adds a dimension: (B, 1, ...). The "
                     "transitions already have their batch dimension of 1."
                 )
-                hint = "join them along that dimension with `torch.cat(..., dim=0)`."
+                hint = _("join them along that dimension with `torch.cat(..., dim=0)`.")
             elif got.dim() == field.dim() and got.shape[0] != batch_size:
-                cause = f"the batch holds {got.shape[0]} rows, not batch_size = {batch_size}."
-                hint = "sample exactly `batch_size` transitions."
+                cause = _("the batch holds {value} rows, not batch_size = {batch_size}.").format(
+                    value=got.shape[0], batch_size=batch_size
+                )
+                hint = _("sample exactly `batch_size` transitions.")
             else:
-                cause = f"the {name} field's shape changed on its way through the memory."
-                hint = "keep each field's shape: (1, ...) in, (batch_size, ...) out."
+                cause = _("the {name} field's shape changed on its way through the memory.").format(
+                    name=name
+                )
+                hint = _("keep each field's shape: (1, ...) in, (batch_size, ...) out.")
             raise chk.fail(
-                f"sampled {name}_b has shape (batch_size, ...)",
+                _("sampled {name}_b has shape (batch_size, ...)").format(name=name),
                 f"shape {shape}",
                 f"shape {tuple(got.shape)}",
                 cause,
@@ -199,21 +207,20 @@ def _expect_fields(chk: _Check, fields: list[Tensor], batch_size: int) -> None:
             )
         if got.dtype != field.dtype:
             if got.dtype.is_floating_point and not field.dtype.is_floating_point:
-                cause = (
-                    f"{name} went in as {field.dtype} and came out as floats: storage "
-                    "allocated with the default dtype (`torch.zeros(capacity, ...)` is "
-                    "float32). Actions must stay int64, `gather` refuses other indices; "
-                    "`terminated` must stay bool for `~terminated_b`."
-                )
-                hint = (
+                cause = _(
+                    "{name} went in as {dtype} and came out as floats: storage allocated with the default dtype (`torch.zeros(capacity, ...)` is float32). Actions must stay int64, `gather` refuses other indices; `terminated` must stay bool for `~terminated_b`."
+                ).format(name=name, dtype=field.dtype)
+                hint = _(
                     "allocate each field with the dtype of the tensor inserted: "
                     "`torch.zeros(..., dtype=field.dtype)`."
                 )
             else:
-                cause = f"{name}'s dtype changed on its way through the memory."
-                hint = "keep the inserted tensors' dtypes: no `.float()`, no `torch.tensor(...)` of lists."
+                cause = _("{name}'s dtype changed on its way through the memory.").format(name=name)
+                hint = _(
+                    "keep the inserted tensors' dtypes: no `.float()`, no `torch.tensor(...)` of lists."
+                )
             raise chk.fail(
-                f"sampled {name}_b keeps the inserted dtype",
+                _("sampled {name}_b keeps the inserted dtype").format(name=name),
                 str(field.dtype),
                 str(got.dtype),
                 cause,
@@ -240,29 +247,30 @@ def _row_numbers(chk: _Check, fields: list[Tensor], stored: set[int]) -> list[in
             numbers.append(number)
             continue
         if number == 0 and float(fields[0][row].abs().sum()) == 0:
-            cause = (
+            cause = _(
                 "a row of zeros was sampled: an empty slot of preallocated storage. The "
                 "random indices range over the whole capacity, not over what is stored."
             )
-            hint = "draw indices below `len(self)` (the number stored), not below `capacity`."
+            hint = _("draw indices below `len(self)` (the number stored), not below `capacity`.")
         elif not whole and all(_field_was_inserted(i, g, stored) for i, g in enumerate(got)):
-            cause = (
+            cause = _(
                 "the fields of one row come from different transitions: each field was "
                 "sampled with its own random indices, so a state meets another one's reward."
             )
-            hint = "draw the indices once, then use the same indices for every field."
+            hint = _("draw the indices once, then use the same indices for every field.")
         elif whole:
-            cause = (
-                f"transition {number} was sampled, but it is no longer stored (or not yet): "
-                "the memory kept a transition it should have overwritten."
-            )
-            hint = "sample only from the transitions the memory holds now."
+            cause = _(
+                "transition {number} was sampled, but it is no longer stored (or not yet): the memory kept a transition it should have overwritten."
+            ).format(number=number)
+            hint = _("sample only from the transitions the memory holds now.")
         else:
-            cause = "a sampled row is not one of the transitions inserted: its values changed."
-            hint = "store the tensors as they are inserted and return them unchanged."
+            cause = _("a sampled row is not one of the transitions inserted: its values changed.")
+            hint = _("store the tensors as they are inserted and return them unchanged.")
         raise chk.fail(
-            "each sampled row is one whole stored transition",
-            f"rows among the stored transitions {sorted(stored)} (reward = its number)",
+            _("each sampled row is one whole stored transition"),
+            _("rows among the stored transitions {value} (reward = its number)").format(
+                value=sorted(stored)
+            ),
             f"row {row}: state {_show(got[0])}, reward {_show(got[2])}",
             cause,
             hint,
@@ -282,24 +290,26 @@ def _expect_can_sample(chk: _Check, memory: _Memory, stored: int) -> None:
     if got == expected:
         return
     if got == {b: stored >= 10 * b for b in got}:
-        cause = (
+        cause = _(
             "`can_sample` demands ten times the batch size, as the slides' memory does, "
             "silently: a hidden warm-up. The notebook makes the warm-up a visible "
             "hyperparameter, `WARMUP_STEPS`."
         )
-        hint = "`can_sample(batch_size)` answers one question: are there `batch_size` transitions?"
+        hint = _(
+            "`can_sample(batch_size)` answers one question: are there `batch_size` transitions?"
+        )
     elif got == {b: stored > b for b in got}:
-        cause = "off by one: with exactly `batch_size` transitions stored, a batch can be drawn."
-        hint = "compare with `>=`, not `>`."
+        cause = _("off by one: with exactly `batch_size` transitions stored, a batch can be drawn.")
+        hint = _("compare with `>=`, not `>`.")
     elif all(not isinstance(v, bool | np.bool_) for v in got.values()):
-        cause = "`can_sample` does not return True or False."
-        hint = "return the comparison itself, `len(self) >= batch_size`."
+        cause = _("`can_sample` does not return True or False.")
+        hint = _("return the comparison itself, `len(self) >= batch_size`.")
     else:
-        cause = "`can_sample` does not compare the number stored with `batch_size`."
-        hint = "`len(self) >= batch_size`."
+        cause = _("`can_sample` does not compare the number stored with `batch_size`.")
+        hint = _("`len(self) >= batch_size`.")
     wrong = [b for b in got if got[b] != expected[b]][:3]
     raise chk.fail(
-        "`can_sample(batch_size)` is True when at least batch_size transitions are stored",
+        _("`can_sample(batch_size)` is True when at least batch_size transitions are stored"),
         f"with {stored} stored: " + ", ".join(f"can_sample({b}) = {expected[b]}" for b in wrong),
         ", ".join(f"can_sample({b}) = {got[b]!r}" for b in wrong),
         cause,
@@ -318,27 +328,31 @@ def _expect_latest_kept(chk: _Check, seen: set[int], stored: set[int], inserted:
     first = set(range(1, CAPACITY + 1))
     newest_overwritten = set(range(1, CAPACITY)) | {inserted}
     if seen <= first:
-        cause = (
+        cause = _(
             "once full, the memory ignores new transitions: it keeps the first ones forever, "
             "so the agent never learns from anything it does later."
         )
-        hint = "when full, overwrite the oldest transition (a write position that wraps around)."
+        hint = _("when full, overwrite the oldest transition (a write position that wraps around).")
     elif seen <= newest_overwritten:
-        cause = (
+        cause = _(
             "once full, each new transition overwrites the *newest* one (the last slot), "
             "so the oldest transitions stay forever."
         )
-        hint = (
+        hint = _(
             "overwrite the oldest: keep a write position that advances with every insert and "
             "wraps to 0 at `capacity` (`collections.deque(maxlen=capacity)` does this for you)."
         )
     else:
-        cause = "once full, the memory does not replace its oldest transition with the new one."
-        hint = "overwrite the oldest: a write position that advances and wraps to 0 at `capacity`."
+        cause = _("once full, the memory does not replace its oldest transition with the new one.")
+        hint = _(
+            "overwrite the oldest: a write position that advances and wraps to 0 at `capacity`."
+        )
     raise chk.fail(
-        "when full, a new transition overwrites the oldest",
-        f"after inserting 1..{inserted} with capacity {CAPACITY}: transitions {sorted(stored)}",
-        f"sampling finds transitions {sorted(seen)}",
+        _("when full, a new transition overwrites the oldest"),
+        _("after inserting 1..{inserted} with capacity {capacity}: transitions {value}").format(
+            inserted=inserted, capacity=CAPACITY, value=sorted(stored)
+        ),
+        _("sampling finds transitions {value}").format(value=sorted(seen)),
         cause,
         hint,
     )
@@ -354,7 +368,7 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
     batch_size, batches, n = 4, 1_500, len(stored)
     counts: Counter[int] = Counter()
     identical = 0
-    for _ in range(batches):
+    for _batch in range(batches):
         numbers = _sample_numbers(chk, memory, batch_size, stored)
         counts.update(numbers)
         identical += len(set(numbers)) == 1
@@ -366,14 +380,22 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
     identical_max = identical_mean + 6 * (identical_mean * (1 - identical_mean / batches)) ** 0.5
     if identical > identical_max:
         raise chk.fail(
-            "a batch holds different transitions",
-            f"at most {identical_max:.0f} of {batches} batches of {batch_size} made of one "
-            f"transition (about {identical_mean:.0f} by chance)",
+            _("a batch holds different transitions"),
+            _(
+                "at most {identical_max:.0f} of {batches} batches of {batch_size} made of one transition (about {identical_mean:.0f} by chance)"
+            ).format(
+                identical_max=identical_max,
+                batches=batches,
+                batch_size=batch_size,
+                identical_mean=identical_mean,
+            ),
             f"{identical} of {batches}",
-            "one transition was drawn and repeated to fill the batch "
-            "(`[random.choice(memory)] * batch_size`): the gradient step then sees one "
-            "transition, not a batch of uncorrelated ones.",
-            "draw `batch_size` indices (or `random.sample(memory, batch_size)`).",
+            _(
+                "one transition was drawn and repeated to fill the batch "
+                "(`[random.choice(memory)] * batch_size`): the gradient step then sees one "
+                "transition, not a batch of uncorrelated ones."
+            ),
+            _("draw `batch_size` indices (or `random.sample(memory, batch_size)`)."),
         )
     got = {number: counts[number] for number in sorted(stored)}
     if all(low <= c <= high for c in got.values()):
@@ -381,20 +403,22 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
         return
     never = [number for number, c in got.items() if c == 0]
     if never:
-        cause = (
-            f"transitions {never} were never sampled: the batch is not drawn at random "
-            "from all that is stored (the first or the last `batch_size` ones?)."
-        )
+        cause = _(
+            "transitions {never} were never sampled: the batch is not drawn at random from all that is stored (the first or the last `batch_size` ones?)."
+        ).format(never=never)
     else:
-        cause = "some stored transitions are drawn far more often than others."
+        cause = _("some stored transitions are drawn far more often than others.")
     raise chk.fail(
-        "sampling is uniform over the stored transitions",
-        f"each of the {n} stored about {mean:.0f} times in {batches} batches of {batch_size} "
-        f"(between {low:.0f} and {high:.0f})",
+        _("sampling is uniform over the stored transitions"),
+        _(
+            "each of the {n} stored about {mean:.0f} times in {batches} batches of {batch_size} (between {low:.0f} and {high:.0f})"
+        ).format(n=n, mean=mean, batches=batches, batch_size=batch_size, low=low, high=high),
         ", ".join(f"#{number}: {c}" for number, c in got.items()),
         cause,
-        "draw random indices below `len(self)`: `torch.randint(len(self), (batch_size,))`, "
-        "or `random.sample(self.memory, batch_size)` for a list.",
+        _(
+            "draw random indices below `len(self)`: `torch.randint(len(self), (batch_size,))`, "
+            "or `random.sample(self.memory, batch_size)` for a list."
+        ),
     )
 
 
@@ -411,18 +435,20 @@ def _properties(chk: _Check) -> None:
         chk.ok()
         if len(other) != 0:
             raise chk.fail(
-                "two memories are independent",
-                "a new memory is empty after another one received 3 transitions",
+                _("two memories are independent"),
+                _("a new memory is empty after another one received 3 transitions"),
                 f"len = {len(other)!r}",
-                "the storage is a class attribute (`memory = []` written in the class body, "
-                "outside `__init__`), shared by every ReplayMemory.",
-                "create the storage in `__init__`: `self.memory = []`.",
+                _(
+                    "the storage is a class attribute (`memory = []` written in the class body, "
+                    "outside `__init__`), shared by every ReplayMemory."
+                ),
+                _("create the storage in `__init__`: `self.memory = []`."),
             )
         chk.ok()
         _expect_can_sample(chk, memory, 3)
         chk.ok()
         stored = {1, 2, 3}
-        for _ in range(60):  # partially full: only what was inserted comes back
+        for _draw in range(60):  # partially full: only what was inserted comes back
             _sample_numbers(chk, memory, 2, stored)
         chk.ok()  # shapes and dtypes
         chk.ok()  # whole stored rows
@@ -435,7 +461,7 @@ def _properties(chk: _Check) -> None:
         _expect_can_sample(chk, memory, CAPACITY)
         seen: set[int] = set()
         everything = set(range(1, inserted + 1))
-        for _ in range(150):  # P(a stored transition never shows) < 6·(5/6)^600
+        for _draw in range(150):  # P(a stored transition never shows) < 6·(5/6)^600
             seen.update(_sample_numbers(chk, memory, 4, everything))
         _expect_latest_kept(chk, seen, stored, inserted)
         _expect_uniform(chk, memory, stored)
@@ -448,11 +474,16 @@ def check_replay_memory(replay_memory_class: Any) -> None:
     if not callable(replay_memory_class):
         raise _fail(
             "replay_memory",
-            "the check receives your class",
-            "the class itself: check_replay_memory(ReplayMemory)",
+            _("the check receives your class"),
+            _("the class itself: check_replay_memory(ReplayMemory)"),
             _show(replay_memory_class),
-            "an instance was passed (`ReplayMemory(...)`, or a `memory` variable), not the class.",
-            "write `checks.check_replay_memory(ReplayMemory)`, without parentheses after the name.",
+            _(
+                "an instance was passed (`ReplayMemory(...)`, or a `memory` variable), not the class."
+            ),
+            _(
+                "write `checks.check_replay_memory(ReplayMemory)`, without parentheses after the "
+                "name."
+            ),
         )
     _run(replay_memory_class)
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import re
 import string
 from collections.abc import Callable, Iterator
@@ -24,7 +25,12 @@ from course_utils.checks import ExerciseFailure
 from course_utils.checks._i18n import SUCCESS, translate_success_lines
 from course_utils.checks._ko import KO
 from course_utils.checks._rendering import students_frames
-from tests.runtime import test_checks_policies, test_checks_training_loop, test_checks_update_step
+from tests.runtime import (
+    test_checks_policies,
+    test_checks_replay_memory,
+    test_checks_training_loop,
+    test_checks_update_step,
+)
 from tests.runtime.test_checks import BUGGY as BUGGY_FUNCTIONS
 from tests.runtime.test_checks import CORRECT as CORRECT_FUNCTIONS
 from tools.translations import message_templates
@@ -35,19 +41,22 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}(?:[ -][A-Za-z]{2,})+")
 # Modules another issue is still writing: their messages are English until converted.
 # strict xfail: converting one makes its case pass, and then it must leave this set.
-NOT_YET_TRANSLATED = {"replay_memory"}
+NOT_YET_TRANSLATED: set[str] = set()
 
 # The buggy and correct variants of every converted check, from each check's own tests.
 OTHER_CHECKS = {
     "check_epsilon_greedy_policy": test_checks_policies,
     "check_dqn_update": test_checks_update_step,
     "check_dqn_episode": test_checks_training_loop,
+    "check_replay_memory": test_checks_replay_memory,
 }
 BUGGY = [
     *BUGGY_FUNCTIONS,
     *((name, f, phrase) for name, tests in OTHER_CHECKS.items() for f, phrase in tests.BUGGY),
 ]
 CORRECT = {**CORRECT_FUNCTIONS, **{name: tests.CORRECT for name, tests in OTHER_CHECKS.items()}}
+# The checks that receive a function (check_replay_memory receives a class).
+FUNCTION_CHECKS = sorted(name for name in CORRECT if name != "check_replay_memory")
 
 
 def stub(*args: Any, **kwargs: Any) -> Any:
@@ -208,9 +217,22 @@ def korean_of(english: str) -> str | None:
     return None
 
 
+def fresh(function: Any) -> Any:
+    """A class with its own copy of its class attributes (a buggy memory that stores in a
+    class attribute would otherwise carry the English run's transitions into the Korean one)."""
+    if not isinstance(function, type):
+        return function
+    namespace = {
+        key: copy.deepcopy(value)
+        for key, value in vars(function).items()
+        if key not in ("__dict__", "__weakref__")
+    }
+    return type(function.__name__, function.__bases__, namespace)
+
+
 def failure(name: str, function: Callable[..., Any]) -> str:
     with pytest.raises(ExerciseFailure) as raised:
-        getattr(checks, name)(function)
+        getattr(checks, name)(fresh(function))
     return str(raised.value)
 
 
@@ -248,7 +270,7 @@ def test_buggy_implementation_is_diagnosed_in_korean(
         assert translated in message
 
 
-@pytest.mark.parametrize("name", sorted(CORRECT))
+@pytest.mark.parametrize("name", FUNCTION_CHECKS)
 def test_stub_and_called_function_in_korean(name: str, korean: None) -> None:
     with pytest.raises(ExerciseFailure, match="아직 구현하지 않았습니다") as raised:
         getattr(checks, name)(stub)
