@@ -297,10 +297,14 @@ def test_reference_evaluation_is_seeded() -> None:
     pytest.importorskip("stable_baselines3")
     from benchmarks.reference import evaluate_greedy
 
-    class AlwaysLeft:
-        def predict(self, obs, deterministic=False):
-            assert deterministic
-            return 0, None
+    import torch
+
+    class AlwaysLeft:  # a model whose Q-network always prefers action 0
+        device = torch.device("cpu")
+
+        @staticmethod
+        def q_net(obs_b):
+            return torch.tensor([[1.0, 0.0]]).expand(len(obs_b), 2)
 
     first = evaluate_greedy(AlwaysLeft(), "CartPole-v1", seed=3, n_episodes=4)
     again = evaluate_greedy(AlwaysLeft(), "CartPole-v1", seed=3, n_episodes=4)
