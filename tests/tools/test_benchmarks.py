@@ -295,9 +295,9 @@ def test_learning_curve_band_brackets_the_mean() -> None:
 def test_reference_evaluation_is_seeded() -> None:
     """Greedy evaluation: episode i reset with seed + i, so two evaluations agree exactly."""
     pytest.importorskip("stable_baselines3")
-    from benchmarks.reference import evaluate_greedy
-
     import torch
+
+    from benchmarks.reference import evaluate_greedy
 
     class AlwaysLeft:  # a model whose Q-network always prefers action 0
         device = torch.device("cpu")
