@@ -13,6 +13,7 @@ from course_utils.checkpoints import load_network, save_network
 from course_utils.envs import TorchEnv
 from course_utils.evaluation import evaluate, seed_everything
 from course_utils.plotting import plot_cost_to_go, plot_max_q, plot_stats
+from course_utils.progress import finish_progress
 from course_utils.replay import ReplayMemory
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "plot_cost_to_go",
     "plot_max_q",
     "show_episode",
+    "finish_progress",
     "save_network",
     "load_network",
 ]
