@@ -1,4 +1,4 @@
-"""Check of the loss, exercise ``q_loss`` (notebook 03, used again in 04 and 05): the mean
+"""Check of the loss, exercise 3.6 ``q_loss`` (notebook 03; given in 04 and 05): the mean
 squared error between q(S, A) of the actions taken and the targets.
 """
 

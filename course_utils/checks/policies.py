@@ -1,4 +1,4 @@
-"""Check of the behaviour policy, notebook 03's ``epsilon_greedy_policy`` (exercise 3.8).
+"""Check of the behaviour policy, notebook 03's ``epsilon_greedy_policy`` (exercise 3.4).
 
 ``epsilon_greedy_policy(q_network, state, epsilon, num_actions)`` returns, for each row of
 ``state``, a uniformly random action with probability ε and the greedy one otherwise: a

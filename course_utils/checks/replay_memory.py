@@ -1,4 +1,4 @@
-"""Check of the replay memory, notebook 03's ``class ReplayMemory`` (exercises 3.1-3.5).
+"""Check of the replay memory, notebook 03's ``class ReplayMemory`` (exercise 3.1).
 
 The check receives the *class*: ``checks.check_replay_memory(ReplayMemory)``. It builds
 memories, inserts transitions whose every field carries the transition's number (so each

@@ -1,4 +1,4 @@
-"""Checks of the target network, exercises 3.1 ``make_target_network`` and 3.2
+"""Checks of the target network, exercises 3.2 ``make_target_network`` and 3.3
 ``update_target_network`` (notebook 03; the same functions are used again in 04).
 """
 

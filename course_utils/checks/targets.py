@@ -1,4 +1,4 @@
-"""Checks of the TD targets: exercise 3.3 ``sarsa_targets`` (Deep SARSA), the 4.x
+"""Checks of the TD targets: exercise 3.5 ``sarsa_targets`` (Deep SARSA), 4.1
 ``dqn_targets`` (DQN) and 5.1 ``double_dqn_targets`` (Double DQN).
 
 The three share the classic mistakes of r + γ·(1 − terminated)·bootstrap (``_target_variants``)
@@ -203,7 +203,8 @@ def _run_target_check(
 
 
 def _expect_uses_argument(chk: _Check, args: list[Any], expected: Tensor, argument: str) -> None:
-    """Call again with another network in `position`; the result must follow it."""
+    """`args` hold another network in place of `argument`: the result must follow that network
+    (a function that reads a notebook global instead of its argument does not)."""
     got = chk.call(*args)
     if _close(got, expected):
         chk.ok()
