@@ -3,7 +3,7 @@
 Every sentence a check can show is written once, in English, wrapped in :func:`_` where it
 is used (or in :func:`N_` where it is defined ahead of use, as in a module-level table, and
 then passed through :func:`_` when shown). :func:`_` looks the English template up in the
-catalogue of the current language (``course_utils/checks/_ko.py`` for Korean) and returns
+catalogue of the current language (``course_utils/checks/_ko/`` for Korean) and returns
 it untranslated when the language is English. Placeholders are filled *after* the lookup,
 ``_("shape {shape}").format(shape=...)``, so one template covers every value; code in
 backticks stays code in every language (``tests/runtime/test_checks_korean.py`` holds the

@@ -19,22 +19,19 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor
 
 from course_utils.checks._harness import ExerciseFailure, _Check, _fail, _isolated, _show
 from course_utils.checks._i18n import _
-from course_utils.checks._inputs import STATE_DIM
+from course_utils.checks._replay_batches import _expect_uniform, _sample_numbers, _transition
 
 __all__ = ["check_replay_memory"]
 
 CAPACITY = 6  # the check's memories hold 6 transitions
-FIELDS = ("state", "action", "reward", "terminated", "next_state")
 
 
 @contextlib.contextmanager
@@ -54,24 +51,6 @@ def _seeded_rngs(seed: int) -> Iterator[None]:
         finally:
             random.setstate(python_state)
             np.random.set_state(numpy_state)  # noqa: NPY002
-
-
-def _transition(number: int) -> list[Tensor]:
-    """Transition `number` (1, 2, ...): every field says which one it is.
-
-    state[0, 0] = number, action = number % 3 + 1 (never 0), reward = number,
-    terminated = number is even, next_state[0, 0] = number + 0.5. Empty preallocated slots
-    (zeros) can therefore never pass for a stored transition.
-    """
-    state = torch.full((1, STATE_DIM), float(number))
-    state[0, 1:] = torch.arange(1, STATE_DIM, dtype=torch.float32) / 10
-    return [
-        state,
-        torch.tensor([[number % 3 + 1]], dtype=torch.int64),
-        torch.tensor([[float(number)]]),
-        torch.tensor([[number % 2 == 0]]),
-        state + 0.5,
-    ]
 
 
 def _method_call(chk: _Check, method: str, function: Callable[..., Any], *args: Any) -> Any:
@@ -139,149 +118,6 @@ def _expect_len(chk: _Check, memory: _Memory, expected: int, inserted: int) -> N
         cause,
         hint,
     )
-
-
-def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
-    """The five field tensors of a sampled batch, or a failure that says what came back."""
-    if batch is None:
-        raise chk.fail(
-            _("`sample` returns one tensor per field"),
-            _("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
-            "None",
-            _("`sample` returns nothing (a missing `return`)."),
-            _("end `sample` with `return` and the five batch tensors."),
-        )
-    try:
-        fields = list(batch)
-    except TypeError:
-        fields = [batch]
-    if len(fields) != len(FIELDS) or not all(isinstance(f, Tensor) for f in fields):
-        if len(fields) == batch_size:
-            cause = _(
-                "`sample` returns the list of sampled transitions itself; the training loop "
-                "needs them regrouped per field, one batch tensor each."
-            )
-            hint = _("group the fields with `zip(*transitions)`, then `torch.cat` each group.")
-        else:
-            cause = _("`sample` does not return the five fields as tensors.")
-            hint = _("return `state_b, action_b, reward_b, terminated_b, next_state_b`.")
-        raise chk.fail(
-            _("`sample` returns one tensor per field"),
-            _("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
-            f"{type(batch).__name__} of {len(fields)}: "
-            + ", ".join(type(f).__name__ for f in fields[:6]),
-            cause,
-            hint,
-        )
-    return fields
-
-
-def _expect_fields(chk: _Check, fields: list[Tensor], batch_size: int) -> None:
-    """Shapes and dtypes of a sampled batch, with the classic mistakes named."""
-    inserted = _transition(1)
-    for name, got, field in zip(FIELDS, fields, inserted, strict=True):
-        shape = (batch_size, *field.shape[1:])
-        if tuple(got.shape) != shape:
-            if tuple(got.shape) == (batch_size, *field.shape):
-                cause = _(
-                    "`torch.stack` of (1, ...) tensors adds a dimension: (B, 1, ...). The "
-                    "transitions already have their batch dimension of 1."
-                )
-                hint = _("join them along that dimension with `torch.cat(..., dim=0)`.")
-            elif got.dim() == field.dim() and got.shape[0] != batch_size:
-                cause = _("the batch holds {value} rows, not batch_size = {batch_size}.").format(
-                    value=got.shape[0], batch_size=batch_size
-                )
-                hint = _("sample exactly `batch_size` transitions.")
-            else:
-                cause = _("the {name} field's shape changed on its way through the memory.").format(
-                    name=name
-                )
-                hint = _("keep each field's shape: (1, ...) in, (batch_size, ...) out.")
-            raise chk.fail(
-                _("sampled {name}_b has shape (batch_size, ...)").format(name=name),
-                f"shape {shape}",
-                f"shape {tuple(got.shape)}",
-                cause,
-                hint,
-            )
-        if got.dtype != field.dtype:
-            if got.dtype.is_floating_point and not field.dtype.is_floating_point:
-                cause = _(
-                    "{name} went in as {dtype} and came out as floats: storage allocated with the default dtype (`torch.zeros(capacity, ...)` is float32). Actions must stay int64, `gather` refuses other indices; `terminated` must stay bool for `~terminated_b`."
-                ).format(name=name, dtype=field.dtype)
-                hint = _(
-                    "allocate each field with the dtype of the tensor inserted: "
-                    "`torch.zeros(..., dtype=field.dtype)`."
-                )
-            else:
-                cause = _("{name}'s dtype changed on its way through the memory.").format(name=name)
-                hint = _(
-                    "keep the inserted tensors' dtypes: no `.float()`, no `torch.tensor(...)` of lists."
-                )
-            raise chk.fail(
-                _("sampled {name}_b keeps the inserted dtype").format(name=name),
-                str(field.dtype),
-                str(got.dtype),
-                cause,
-                hint,
-            )
-
-
-def _field_was_inserted(index: int, got: Tensor, numbers: set[int]) -> bool:
-    """Whether `got` is field `index` of one of the transitions `numbers`."""
-    return any(torch.equal(got, _transition(n)[index].to(got.dtype)) for n in numbers)
-
-
-def _row_numbers(chk: _Check, fields: list[Tensor], stored: set[int]) -> list[int]:
-    """Which stored transition each sampled row is; fails on rows that are none of them."""
-    numbers = []
-    for row in range(fields[0].shape[0]):
-        number = round(float(fields[2][row, 0]))
-        expected = _transition(number) if number >= 1 else None
-        got = [f[row : row + 1] for f in fields]
-        whole = expected is not None and all(
-            torch.equal(g, e.to(g.dtype)) for g, e in zip(got, expected, strict=True)
-        )
-        if whole and number in stored:
-            numbers.append(number)
-            continue
-        if number == 0 and float(fields[0][row].abs().sum()) == 0:
-            cause = _(
-                "a row of zeros was sampled: an empty slot of preallocated storage. The "
-                "random indices range over the whole capacity, not over what is stored."
-            )
-            hint = _("draw indices below `len(self)` (the number stored), not below `capacity`.")
-        elif not whole and all(_field_was_inserted(i, g, stored) for i, g in enumerate(got)):
-            cause = _(
-                "the fields of one row come from different transitions: each field was "
-                "sampled with its own random indices, so a state meets another one's reward."
-            )
-            hint = _("draw the indices once, then use the same indices for every field.")
-        elif whole:
-            cause = _(
-                "transition {number} was sampled, but it is no longer stored (or not yet): the memory kept a transition it should have overwritten."
-            ).format(number=number)
-            hint = _("sample only from the transitions the memory holds now.")
-        else:
-            cause = _("a sampled row is not one of the transitions inserted: its values changed.")
-            hint = _("store the tensors as they are inserted and return them unchanged.")
-        raise chk.fail(
-            _("each sampled row is one whole stored transition"),
-            _("rows among the stored transitions {value} (reward = its number)").format(
-                value=sorted(stored)
-            ),
-            f"row {row}: state {_show(got[0])}, reward {_show(got[2])}",
-            cause,
-            hint,
-        )
-    return numbers
-
-
-def _sample_numbers(chk: _Check, memory: _Memory, batch_size: int, stored: set[int]) -> list[int]:
-    fields = _unpack(chk, memory.sample(batch_size), batch_size)
-    _expect_fields(chk, fields, batch_size)
-    return _row_numbers(chk, fields, stored)
 
 
 def _expect_can_sample(chk: _Check, memory: _Memory, stored: int) -> None:
@@ -355,70 +191,6 @@ def _expect_latest_kept(chk: _Check, seen: set[int], stored: set[int], inserted:
         _("sampling finds transitions {value}").format(value=sorted(seen)),
         cause,
         hint,
-    )
-
-
-def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
-    """Many batches from a full memory: every stored transition about equally often.
-
-    With ``n`` stored and batches of ``b``, each transition's count over ``k`` batches has
-    mean ``k·b/n`` with or without replacement; its standard deviation is at most that of
-    sampling with replacement, sqrt(k·b·(1/n)(1 − 1/n)). The bounds are 6 of those wide.
-    """
-    batch_size, batches, n = 4, 1_500, len(stored)
-    counts: Counter[int] = Counter()
-    identical = 0
-    for _batch in range(batches):
-        numbers = _sample_numbers(chk, memory, batch_size, stored)
-        counts.update(numbers)
-        identical += len(set(numbers)) == 1
-    mean = batches * batch_size / n
-    sd = (batches * batch_size * (1 / n) * (1 - 1 / n)) ** 0.5
-    low, high = mean - 6 * sd, mean + 6 * sd
-    # All rows identical: probability n·(1/n)^b per batch with replacement (1/216 here).
-    identical_mean = batches * n * (1 / n) ** batch_size
-    identical_max = identical_mean + 6 * (identical_mean * (1 - identical_mean / batches)) ** 0.5
-    if identical > identical_max:
-        raise chk.fail(
-            _("a batch holds different transitions"),
-            _(
-                "at most {identical_max:.0f} of {batches} batches of {batch_size} made of one transition (about {identical_mean:.0f} by chance)"
-            ).format(
-                identical_max=identical_max,
-                batches=batches,
-                batch_size=batch_size,
-                identical_mean=identical_mean,
-            ),
-            f"{identical} of {batches}",
-            _(
-                "one transition was drawn and repeated to fill the batch "
-                "(`[random.choice(memory)] * batch_size`): the gradient step then sees one "
-                "transition, not a batch of uncorrelated ones."
-            ),
-            _("draw `batch_size` indices (or `random.sample(memory, batch_size)`)."),
-        )
-    got = {number: counts[number] for number in sorted(stored)}
-    if all(low <= c <= high for c in got.values()):
-        chk.ok()
-        return
-    never = [number for number, c in got.items() if c == 0]
-    if never:
-        cause = _(
-            "transitions {never} were never sampled: the batch is not drawn at random from all that is stored (the first or the last `batch_size` ones?)."
-        ).format(never=never)
-    else:
-        cause = _("some stored transitions are drawn far more often than others.")
-    raise chk.fail(
-        _("sampling is uniform over the stored transitions"),
-        _(
-            "each of the {n} stored about {mean:.0f} times in {batches} batches of {batch_size} (between {low:.0f} and {high:.0f})"
-        ).format(n=n, mean=mean, batches=batches, batch_size=batch_size, low=low, high=high),
-        ", ".join(f"#{number}: {c}" for number, c in got.items()),
-        cause,
-        _(
-            "draw random indices below `len(self)`: `torch.randint(len(self), (batch_size,))`, "
-            "or `random.sample(self.memory, batch_size)` for a list."
-        ),
     )
 
 

@@ -4,7 +4,7 @@ The student's function plays one episode and learns as it goes. The check runs i
 after episode, for a few hundred steps on a tiny deterministic environment, and spies on
 what crosses the boundaries, never on how the student's code calls things:
 
-- the environment (:class:`_SpyEnv`, TorchEnv's interface: ``(1, D)`` float32 states, a
+- the environment (:class:`~course_utils.checks._spies._SpyEnv`, TorchEnv's interface: ``(1, D)`` float32 states, a
   ``(1, 1)`` float32 reward, ``(1, 1)`` bool flags, ``action_space.n``) records every action
   and whether it was greedy; its episodes end alternately by termination and by truncation;
 - the replay memory (:class:`_SpyMemory`) records what is inserted and when it is sampled;
@@ -23,304 +23,33 @@ Python floats. Phases are free (learning after step 30, 33, ... or after 31, 34,
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import random
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import torch
-from torch import Tensor, nn
-from torch.func import functional_call
+from torch import Tensor
 
 from course_utils.checks._harness import ExerciseFailure, _Check, _isolated, _show
 from course_utils.checks._i18n import _
-from course_utils.checks._inputs import GAMMA, N_ACTIONS, STATE_DIM, _network, _state
-from course_utils.replay import ReplayMemory
+from course_utils.checks._inputs import GAMMA, N_ACTIONS, _network
+from course_utils.checks._spies import (
+    BATCH_SIZE,
+    EXPLORE_UNTIL,
+    MAX_GRAD_NORM,
+    MAX_STEPS,
+    SYNC_EVERY,
+    TRAIN_EVERY,
+    WARMUP_STEPS,
+    _epsilon_at,
+    _Run,
+    _seeded,
+    _SpyEnv,
+    _SpyMemory,
+    _SpyOptimizer,
+)
 
 __all__ = ["check_dqn_episode"]
-
-# The check's run: small enough to take well under a second, long enough for statistics.
-MAX_STEPS = 300
-WARMUP_STEPS = 30
-TRAIN_EVERY = 3
-SYNC_EVERY = 25
-BATCH_SIZE = 8
-EXPLORE_UNTIL = 100  # ε = 1 before this global step, 0 from it on
-MAX_GRAD_NORM = 10.0
-# (length, how it ends): episodes end alternately by termination and by truncation.
-EPISODES = [(7, "terminated"), (12, "truncated"), (5, "terminated"), (16, "truncated"), (9, "terminated"), (11, "truncated")]  # fmt: skip
-
-
-def _epsilon_at(step: int) -> float:
-    return 1.0 if step < EXPLORE_UNTIL else 0.0
-
-
-@contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed torch, Python's and NumPy's generators; restore Python's and NumPy's after."""
-    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    torch.manual_seed(seed)
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (the global generator a student's code may use)
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)  # noqa: NPY002
-
-
-def _holds(network: nn.Module, state: dict[str, Tensor]) -> bool:
-    """Whether ``network``'s weights equal ``state`` (compared in place, nothing copied)."""
-    return all(torch.equal(v, state[k]) for k, v in network.state_dict().items())
-
-
-class _Run:
-    """Everything the spies saw, with the global environment-step count as the clock."""
-
-    def __init__(self, chk: _Check, q_network: nn.Module, target_q_network: nn.Module) -> None:
-        self.chk = chk
-        self.q_network = q_network
-        self.target_q_network = target_q_network
-        self.steps = 0  # env.step calls so far
-        self.inserts: list[tuple[int, Any]] = []  # (steps, transition)
-        self.samples: list[tuple[int, Any]] = []  # (steps, batch_size)
-        self.updates: list[int] = []  # steps at each optimizer.step()
-        self.syncs: list[int] = []  # steps at each synchronisation seen
-        self.transitions: list[dict[str, Tensor]] = []  # what env.step returned, per step
-        self.greedy: list[bool] = []  # whether each action was greedy
-        self.actions: list[int] = []
-        self.episode_ends: list[int] = []  # steps at which an episode ended
-        self.online = _state(q_network)  # the online weights as the optimizer left them
-        self.online_since: list[dict[str, Tensor]] = [self.online]  # since the last look
-        self._shift_target()
-
-    def _shift_target(self) -> None:
-        """Move θ_targ away from θ, so that the next synchronisation is visible."""
-        with torch.no_grad():
-            for p in self.target_q_network.parameters():
-                p.add_(0.5)
-        self.shifted = _state(self.target_q_network)
-
-    def after_update(self) -> None:
-        self.updates.append(self.steps)
-        self.online = _state(self.q_network)
-        self.online_since.append(self.online)
-
-    def look(self) -> None:
-        """Compare the networks with what the spies expect; record a synchronisation."""
-        if not _holds(self.q_network, self.online):
-            raise self.chk.fail(
-                _("only the optimizer changes the online network"),
-                _("q_network's weights changed by optimizer.step() alone"),
-                _("they changed between steps, around environment step {steps}").format(
-                    steps=self.steps
-                ),
-                _(
-                    "the online network was overwritten: the arguments of "
-                    "`update_target_network(target_q_network, q_network)` are swapped, or the "
-                    "weights were copied the wrong way."
-                ),
-                _("synchronise θ_targ ← θ: `update_target_network(target_q_network, q_network)`."),
-            )
-        if not _holds(self.target_q_network, self.shifted):
-            if not any(_holds(self.target_q_network, online) for online in self.online_since):
-                raise self.chk.fail(
-                    _("synchronisation copies the online weights"),
-                    _("target_q_network equal to q_network after a synchronisation"),
-                    _("target_q_network changed, but not into a copy of q_network"),
-                    _(
-                        "the target network was modified in some other way (trained, partly "
-                        "copied, or averaged)."
-                    ),
-                    _(
-                        "`update_target_network(target_q_network, q_network)`, and nothing else "
-                        "touches the target network."
-                    ),
-                )
-            self.syncs.append(self.steps)
-            self._shift_target()
-        self.online_since = [self.online]
-
-
-class _SpyEnv:
-    """A deterministic environment with TorchEnv's interface that reports to a _Run."""
-
-    def __init__(self, run: _Run) -> None:
-        self.run = run
-        self.action_space = gym.spaces.Discrete(N_ACTIONS)
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (STATE_DIM,), np.float32)
-        self.episode = -1
-        self.t = 0
-        self.ended: str | None = "not started"
-        self.state = torch.zeros(1, STATE_DIM)
-        self.resets = 0
-
-    def _observation(self) -> Tensor:
-        generator = torch.Generator().manual_seed(1000 * self.episode + self.t)
-        return torch.randn(1, STATE_DIM, generator=generator)
-
-    def reset(self, seed: int | None = None, options: Any = None) -> tuple[Tensor, dict]:
-        self.episode, self.t, self.ended = self.episode + 1, 0, None
-        self.resets += 1
-        self.state = self._observation()
-        return self.state.clone(), {}
-
-    def step(self, action: Any) -> tuple[Tensor, Tensor, Tensor, Tensor, dict]:
-        run, chk = self.run, self.run.chk
-        run.look()
-        if self.ended == "not started":
-            raise chk.fail(
-                _("an episode starts with env.reset()"),
-                _("env.reset() before the first env.step()"),
-                _("env.step() without a reset"),
-                _("the environment was stepped before it was reset."),
-                _("keep the given `state, _ = env.reset()` at the top of the function."),
-            )
-        if self.ended is not None:
-            cause = (
-                _(
-                    "the loop went on after a truncation: a time-limit cut ends the episode too. "
-                    "Only the *stored* flag is `terminated` alone; the loop stops on either."
-                )
-                if self.ended == "truncated"
-                else _("the loop went on after the episode terminated: `done` was never set.")
-            )
-            raise chk.fail(
-                _("the episode ends on terminated or truncated"),
-                _("return after the step that ends the episode"),
-                _("env.step() called again after it returned {ended}=True").format(
-                    ended=self.ended
-                ),
-                cause,
-                _("`done = terminated.item() or truncated.item()` ends the given `while` loop."),
-            )
-        if not (
-            isinstance(action, Tensor)
-            and tuple(action.shape) == (1, 1)
-            and action.dtype == torch.int64
-        ):
-            raise chk.fail(
-                _("actions are (1, 1) int64 tensors"),
-                _("an action shaped (1, 1), int64, as epsilon_greedy_policy returns it"),
-                _show(action),
-                _(
-                    "the action was converted or reshaped before env.step (and it is stored in "
-                    "the replay memory in that form too)."
-                ),
-                _("pass the action exactly as `epsilon_greedy_policy(...)` returns it."),
-            )
-        if run.steps >= MAX_STEPS:
-            raise chk.fail(
-                _("max_steps is respected"),
-                _("at most max_steps = {max_steps} environment steps in the whole run").format(
-                    max_steps=MAX_STEPS
-                ),
-                _("step {value}").format(value=run.steps + 1),
-                _(
-                    "the global step count is not increased at every environment step, so the "
-                    "given `step < max_steps` never stops the loop."
-                ),
-                _("`step += 1` after every `env.step(...)`."),
-            )
-        value = int(action.item())
-        with torch.no_grad():  # greedy in the current weights, or in those the action saw
-            greedy = value == int(run.q_network(self.state).argmax(dim=1).item()) or any(
-                value == int(functional_call(run.q_network, weights, (self.state,)).argmax())
-                for weights in run.online_since
-            )
-        run.greedy.append(greedy)
-        run.actions.append(value)
-        self.t += 1
-        length, ending = EPISODES[self.episode % len(EPISODES)]
-        terminated = self.t == length and ending == "terminated"
-        truncated = self.t == length and ending == "truncated"
-        next_state = self._observation()
-        reward = torch.tensor([[0.5 + 0.25 * (self.t % 3)]])
-        run.transitions.append(
-            {
-                "state": self.state.clone(),
-                "action": action.detach().clone(),
-                "reward": reward.clone(),
-                "terminated": torch.tensor([[terminated]]),
-                "truncated": torch.tensor([[truncated]]),
-                "next_state": next_state.clone(),
-            }
-        )
-        run.steps += 1
-        if terminated or truncated:
-            self.ended = "terminated" if terminated else "truncated"
-            run.episode_ends.append(run.steps)
-        self.state = next_state
-        return (
-            next_state.clone(),
-            reward,
-            torch.tensor([[terminated]]),
-            torch.tensor([[truncated]]),
-            {},
-        )
-
-
-class _SpyMemory:
-    """A ReplayMemory that records its inserts and samples."""
-
-    def __init__(self, run: _Run) -> None:
-        self.run = run
-        self.memory = ReplayMemory(capacity=10_000)
-
-    def __len__(self) -> int:
-        return len(self.memory)
-
-    def can_sample(self, batch_size: int) -> bool:
-        return self.memory.can_sample(batch_size)
-
-    def insert(self, transition: Any) -> None:
-        run = self.run
-        fields = list(transition) if isinstance(transition, list | tuple) else None
-        shapes = [(1, STATE_DIM), (1, 1), (1, 1), (1, 1), (1, STATE_DIM)]
-        dtypes = [torch.float32, torch.int64, torch.float32, torch.bool, torch.float32]
-        if (
-            fields is None
-            or len(fields) != 5
-            or not all(
-                isinstance(f, Tensor) and tuple(f.shape) == s and f.dtype == d
-                for f, s, d in zip(fields, shapes, dtypes, strict=True)
-            )
-        ):
-            raise run.chk.fail(
-                _("transitions are stored as TorchEnv returns them"),
-                _(
-                    "[state, action, reward, terminated, next_state]: (1, D) float32, (1, 1) "
-                    "int64, (1, 1) float32, (1, 1) bool, (1, D) float32"
-                ),
-                _show(transition),
-                _("a field is missing, converted (`.item()`, `.float()`) or in another order."),
-                _(
-                    "`memory.insert([state, action, reward, terminated, next_state])` with the "
-                    "tensors as env.step returned them."
-                ),
-            )
-        run.inserts.append((run.steps, [f.detach().clone() for f in fields]))
-        self.memory.insert(fields)
-
-    def sample(self, batch_size: int) -> Any:
-        self.run.samples.append((self.run.steps, batch_size))
-        return self.memory.sample(batch_size)
-
-
-class _SpyOptimizer(torch.optim.SGD):
-    """Plain SGD that tells the _Run when it steps."""
-
-    def __init__(self, params: Any, run: _Run) -> None:
-        super().__init__(params, lr=0.01)
-        self.run = run
-
-    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
-        result = super().step(closure)
-        self.run.after_update()
-        return result
 
 
 def _call(chk: _Check, *args: Any, **kwargs: Any) -> Any:

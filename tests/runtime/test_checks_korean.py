@@ -14,6 +14,7 @@ import ast
 import copy
 import re
 import string
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import pytest
 from course_utils import checks
 from course_utils.checks import ExerciseFailure
 from course_utils.checks._i18n import SUCCESS, translate_success_lines
-from course_utils.checks._ko import KO
+from course_utils.checks._ko import KO, PARTS
 from course_utils.checks._rendering import students_frames
 from tests.runtime import (
     test_checks_policies,
@@ -106,9 +107,15 @@ def test_set_language_refuses_an_unknown_language(language: Any) -> None:
 def test_every_template_has_a_korean_translation() -> None:
     missing = [t for t in message_templates() if t not in KO]
     assert not missing, (
-        "templates without Korean (add them to course_utils/checks/_ko.py; "
+        "templates without Korean (add them to course_utils/checks/_ko/<module>.py; "
         "`python -m tools.translations --messages` lists them):\n" + "\n".join(missing)
     )
+
+
+def test_no_two_catalogue_files_translate_the_same_template() -> None:
+    counts = Counter(template for part in PARTS for template in part)
+    twice = [template for template, n in counts.items() if n > 1]
+    assert not twice, "translated in two files of course_utils/checks/_ko/:\n" + "\n".join(twice)
 
 
 def test_the_catalogue_has_no_leftover_entry() -> None:
@@ -193,7 +200,9 @@ def _modules() -> list[Any]:
 @pytest.mark.parametrize("path", _modules())
 def test_no_message_escapes_the_catalogue(path: Path) -> None:
     found = bare_messages(path)
-    assert not found, "wrap these in _(...) and translate them in _ko.py:\n" + "\n".join(found)
+    assert not found, "wrap these in _(...) and translate them in _ko/<module>.py:\n" + "\n".join(
+        found
+    )
 
 
 # --------------------------------------------------------------------------- the diagnoses
