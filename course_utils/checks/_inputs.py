@@ -6,9 +6,12 @@ reads the notebook's own network instead of its argument fails on a shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import random
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -86,3 +89,22 @@ def _close(got: Any, expected: Tensor) -> bool:
         and got.shape == expected.shape
         and torch.allclose(got.detach().double(), expected.detach().double(), atol=1e-5, rtol=1e-5)
     )
+
+
+@contextlib.contextmanager
+def _seeded_rngs(seed: int) -> Iterator[None]:
+    """Seed torch's, Python's and NumPy's global generators; restore all three afterwards.
+
+    A student may draw random numbers from any of them; the check's statistics must be
+    reproducible whichever they use, and the notebook's own streams must not be disturbed.
+    """
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        random.seed(seed)
+        np.random.seed(seed)  # noqa: NPY002 (the legacy global generator is what students use)
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)  # noqa: NPY002

@@ -9,9 +9,7 @@ check that reads the records.
 
 from __future__ import annotations
 
-import contextlib
-import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -39,7 +37,6 @@ __all__ = [
     "_SpyMemory",
     "_SpyOptimizer",
     "_epsilon_at",
-    "_seeded",
 ]
 
 # The check's run: small enough to take well under a second, long enough for statistics.
@@ -56,20 +53,6 @@ EPISODES = [(7, "terminated"), (12, "truncated"), (5, "terminated"), (16, "trunc
 
 def _epsilon_at(step: int) -> float:
     return 1.0 if step < EXPLORE_UNTIL else 0.0
-
-
-@contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed torch, Python's and NumPy's generators; restore Python's and NumPy's after."""
-    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    torch.manual_seed(seed)
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (the global generator a student's code may use)
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)  # noqa: NPY002
 
 
 def _holds(network: nn.Module, state: dict[str, Tensor]) -> bool:

@@ -24,8 +24,7 @@ from torch import Tensor, nn
 
 from course_utils.checks._harness import _Check, _expect_tensor, _isolated, _show
 from course_utils.checks._i18n import _
-from course_utils.checks._inputs import _network, _states
-from course_utils.checks.replay_memory import _seeded_rngs
+from course_utils.checks._inputs import _network, _seeded_rngs, _states
 
 __all__ = ["check_epsilon_greedy_policy"]
 

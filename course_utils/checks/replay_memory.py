@@ -17,40 +17,19 @@ list, a ``collections.deque`` and preallocated tensors all pass:
 
 from __future__ import annotations
 
-import contextlib
-import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
 
 from course_utils.checks._harness import ExerciseFailure, _Check, _fail, _isolated, _show
 from course_utils.checks._i18n import _
+from course_utils.checks._inputs import _seeded_rngs
 from course_utils.checks._replay_batches import _expect_uniform, _sample_numbers, _transition
 
 __all__ = ["check_replay_memory"]
 
 CAPACITY = 6  # the check's memories hold 6 transitions
-
-
-@contextlib.contextmanager
-def _seeded_rngs(seed: int) -> Iterator[None]:
-    """Seed torch's, Python's and NumPy's global generators; restore all three afterwards.
-
-    A student may draw random numbers from any of them; the check's statistics must be
-    reproducible whichever they use, and the notebook's own streams must not be disturbed.
-    """
-    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        random.seed(seed)
-        np.random.seed(seed)  # noqa: NPY002 (the legacy global generator is what students use)
-        try:
-            yield
-        finally:
-            random.setstate(python_state)
-            np.random.set_state(numpy_state)  # noqa: NPY002
 
 
 def _method_call(chk: _Check, method: str, function: Callable[..., Any], *args: Any) -> Any:

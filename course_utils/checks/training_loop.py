@@ -32,7 +32,7 @@ from torch import Tensor
 
 from course_utils.checks._harness import ExerciseFailure, _Check, _isolated, _show
 from course_utils.checks._i18n import _
-from course_utils.checks._inputs import GAMMA, N_ACTIONS, _network
+from course_utils.checks._inputs import GAMMA, N_ACTIONS, _network, _seeded_rngs
 from course_utils.checks._spies import (
     BATCH_SIZE,
     EXPLORE_UNTIL,
@@ -43,7 +43,6 @@ from course_utils.checks._spies import (
     WARMUP_STEPS,
     _epsilon_at,
     _Run,
-    _seeded,
     _SpyEnv,
     _SpyMemory,
     _SpyOptimizer,
@@ -77,7 +76,7 @@ def check_dqn_episode(chk: _Check) -> None:
     optimizer = _SpyOptimizer(q_network.parameters(), run)
     results = []
     step = 0
-    with _seeded(81):
+    with _seeded_rngs(81):
         while step < MAX_STEPS:
             resets, updates = env.resets, len(run.updates)
             got = _call(
