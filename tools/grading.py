@@ -75,6 +75,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from tools import cells
+from tools.reports import report_check
 from tools.student_notebooks import (
     AuthoringError,
     find_regions,
@@ -415,13 +416,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.check:
             problems = check_folder(args.folder, args.points)
-            for problem in problems:
-                print(problem, file=sys.stderr)
-            if problems:
-                print(f"run `python -m tools.grading stamp {args.folder}`", file=sys.stderr)
-                return 1
-            print(f"nbgrader metadata up to date ({len(solution_notebooks(args.folder))})")
-            return 0
+            return report_check(
+                problems,
+                f"run `python -m tools.grading stamp {args.folder}`",
+                f"nbgrader metadata up to date ({len(solution_notebooks(args.folder))})",
+            )
         for path in stamp_folder(args.folder, args.points):
             print(f"stamped {path}")
         print("\n".join(_summary(args.folder, load_points(args.points))))

@@ -77,6 +77,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from tools import cells
+from tools.reports import report_check
 
 __all__ = [
     "BEGIN_SOLUTION",
@@ -318,13 +319,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.check:
             problems = check(args.src_dir, args.dst_dir)
-            for problem in problems:
-                print(problem, file=sys.stderr)
-            if problems:
-                print("run `make exercises` to regenerate the student notebooks", file=sys.stderr)
-                return 1
-            print(f"student notebooks up to date ({len(solution_notebooks(args.src_dir))})")
-            return 0
+            return report_check(
+                problems,
+                "run `make exercises` to regenerate the student notebooks",
+                f"student notebooks up to date ({len(solution_notebooks(args.src_dir))})",
+            )
         for path in generate(args.src_dir, args.dst_dir):
             print(f"wrote {path}")
     except AuthoringError as error:

@@ -26,6 +26,14 @@ def transition(value: float = 0.0, *, extra: int = 0) -> list[torch.Tensor]:
     return fields + [torch.full((1, 1), float(value) + 2 + i) for i in range(extra)]
 
 
+def filled(capacity: int, count: int) -> ReplayMemory:
+    """A memory of ``capacity`` holding transitions 0, 1, ..., ``count - 1``."""
+    memory = ReplayMemory(capacity)
+    for i in range(count):
+        memory.insert(transition(i))
+    return memory
+
+
 def oldest_first(memory: ReplayMemory) -> list[float]:
     """The stored states' values, from the oldest transition to the newest."""
     if memory.storage is None:
@@ -58,9 +66,7 @@ def test_sample_returns_one_batch_per_field_with_dtypes_kept(extra):
 
 
 def test_five_fields_come_back_as_a_named_batch_that_unpacks_like_a_tuple():
-    memory = ReplayMemory(capacity=10)
-    for i in range(4):
-        memory.insert(transition(i))
+    memory = filled(10, 4)
     batch = memory.sample(4)
     assert isinstance(batch, Batch)
     assert batch._fields == ("state", "action", "reward", "terminated", "next_state")
@@ -80,9 +86,7 @@ def test_another_number_of_fields_comes_back_as_a_plain_tuple(fields):
 
 @pytest.mark.parametrize("batch_size", [1, 32, 64])
 def test_can_sample_needs_exactly_batch_size_transitions(batch_size):
-    memory = ReplayMemory(capacity=1000)
-    for i in range(batch_size - 1):
-        memory.insert(transition(i))
+    memory = filled(1000, batch_size - 1)
     assert not memory.can_sample(batch_size)
     memory.insert(transition(0))
     assert memory.can_sample(batch_size)  # no hidden factor of 10
@@ -100,9 +104,7 @@ def test_len_grows_to_capacity_then_stays():
 
 
 def test_sample_is_reproducible_with_torch_manual_seed():
-    memory = ReplayMemory(capacity=100)
-    for i in range(100):
-        memory.insert(transition(i))
+    memory = filled(100, 100)
     torch.manual_seed(0)
     first = memory.sample(16)
     torch.manual_seed(0)
@@ -111,9 +113,7 @@ def test_sample_is_reproducible_with_torch_manual_seed():
 
 
 def test_sample_is_uniform_with_replacement():
-    memory = ReplayMemory(capacity=10)
-    for i in range(10):
-        memory.insert(transition(i))
+    memory = filled(10, 10)
     torch.manual_seed(0)
     counts = torch.zeros(10)
     for _ in range(200):
@@ -203,9 +203,7 @@ def test_batch_size_must_be_a_positive_int(method, batch_size):
 
 @pytest.mark.parametrize("stored", [0, 3])
 def test_batch_size_cannot_exceed_what_is_stored(stored):
-    memory = ReplayMemory(10)
-    for i in range(stored):
-        memory.insert(transition(i))
+    memory = filled(10, stored)
     with pytest.raises(ValueError, match=rf"`batch_size` to be at most the {stored} .* got 4"):
         memory.sample(4)
 
