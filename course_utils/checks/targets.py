@@ -202,10 +202,17 @@ def _run_target_check(
     )
 
 
-def _expect_uses_argument(chk: _Check, args: list[Any], expected: Tensor, argument: str) -> None:
-    """`args` hold another network in place of `argument`: the result must follow that network
-    (a function that reads a notebook global instead of its argument does not)."""
-    got = chk.call(*args)
+def _expect_uses_target_network(
+    chk: _Check, leading: list[Any], formula: Callable[[nn.Module], Tensor], seed: int
+) -> None:
+    """Called with another network (seeded ``seed``) after the ``leading`` arguments, the
+    result must follow ``formula`` on that network (a function that reads a notebook global
+    instead of its argument does not)."""
+    argument = "target_q_network"
+    other = _network(seed=seed)
+    with torch.no_grad():
+        expected = formula(other)
+    got = chk.call(*leading, other, GAMMA)
     if _close(got, expected):
         chk.ok()
         return
@@ -273,10 +280,7 @@ def check_sarsa_targets(chk: _Check) -> None:
         _("targets equal r + γ·(1 − terminated)·q_targ(s', a')"),
         "r + γ·(1 − terminated)·q_targ(s', a')",
     )
-    other = _network(seed=32)
-    with torch.no_grad():
-        expected_other = formula(other)
-    _expect_uses_argument(chk, [*args[:4], other, GAMMA], expected_other, "target_q_network")
+    _expect_uses_target_network(chk, args[:4], formula, seed=32)
 
 
 @_isolated
@@ -313,10 +317,7 @@ def check_dqn_targets(chk: _Check) -> None:
         _("targets equal r + γ·(1 − terminated)·max_a q_targ(s', a)"),
         "r + γ·(1 − terminated)·max_a q_targ(s', a)",
     )
-    other = _network(seed=42)
-    with torch.no_grad():
-        expected_other = formula(other)
-    _expect_uses_argument(chk, [*args[:3], other, GAMMA], expected_other, "target_q_network")
+    _expect_uses_target_network(chk, args[:3], formula, seed=42)
 
 
 def _disagreeing_states(online: nn.Module, target: nn.Module, seed: int) -> Tensor:
