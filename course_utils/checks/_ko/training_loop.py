@@ -1,4 +1,4 @@
-"""Korean templates of ``training_loop.py`` and ``_spies.py``: English template -> Korean template."""
+"""Korean templates of ``training_loop.py``, ``_spies.py`` and ``_schedule.py``: English template -> Korean template."""
 
 KO: dict[str, str] = {
     "only the optimizer changes the online network": "온라인 신경망은 옵티마이저만 바꿈",
