@@ -163,6 +163,16 @@ def header_section(results: dict[str, Any]) -> list[str]:
     return lines + table(["", ""], rows) + [""]
 
 
+def _seed_text(meta: dict) -> str:
+    """The seeds run, per task where a run was cut short for some task (``seeds_by_task``)."""
+    by_task = meta.get("seeds_by_task")
+    if not by_task or all(seeds == meta["seeds"] for seeds in by_task.values()):
+        return ", ".join(map(str, meta["seeds"]))
+    return "; ".join(
+        f"{task}: {', '.join(map(str, seeds))} ({len(seeds)})" for task, seeds in by_task.items()
+    )
+
+
 def protocol_section(results: dict[str, Any]) -> list[str]:
     """How the numbers were obtained."""
     meta = results["meta"]
@@ -183,7 +193,7 @@ def protocol_section(results: dict[str, Any]) -> list[str]:
     lines = [
         "## Protocol",
         "",
-        f"- Seeds {', '.join(map(str, meta['seeds']))}; {order}",
+        f"- Seeds {_seed_text(meta)}; {order}",
         "- Course: the solution notebook itself, executed with nbclient in a fresh kernel, "
         "`SEED` injected after its `parameters` cell. Reference: Stable-Baselines3 DQN with "
         "rl-baselines3-zoo's hyperparameters (see `benchmarks/reference.py`), in a fresh "
