@@ -26,6 +26,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from tools.cells import INJECTED_PARAMETERS, PARAMETERS, has_tag
 from tools.run_notebooks import WidgetSafeNotebookClient as NotebookClient
 
 # Every execution, notebook or reference, runs headless on one thread.
@@ -104,14 +105,14 @@ def inject_parameters(nb: NotebookNode, parameters: dict[str, Any]) -> NotebookN
         (
             i
             for i, cell in enumerate(nb.cells)
-            if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])
+            if cell.cell_type == "code" and has_tag(cell, PARAMETERS)
         ),
         None,
     )
     if index is None:
-        raise ValueError("the notebook has no code cell tagged 'parameters'")
+        raise ValueError(f"the notebook has no code cell tagged {PARAMETERS!r}")
     source = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_PARAMETERS]})
     nb.cells.insert(index + 1, cell)
     return nb
 
