@@ -78,8 +78,11 @@ def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
         raise chk.fail(
             _("`sample` returns one tensor per field"),
             _("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
-            f"{type(batch).__name__} of {len(fields)}: "
-            + ", ".join(type(f).__name__ for f in fields[:6]),
+            _("{kind} of {n}: {types}").format(
+                kind=type(batch).__name__,
+                n=len(fields),
+                types=", ".join(type(f).__name__ for f in fields[:6]),
+            ),
             cause,
             hint,
         )
@@ -181,7 +184,9 @@ def _row_numbers(chk: _Check, fields: list[Tensor], stored: set[int]) -> list[in
             _("rows among the stored transitions {value} (reward = its number)").format(
                 value=sorted(stored)
             ),
-            f"row {row}: state {_show(got[0])}, reward {_show(got[2])}",
+            _("row {row}: state {state}, reward {reward}").format(
+                row=row, state=_show(got[0]), reward=_show(got[2])
+            ),
             cause,
             hint,
         )
@@ -225,7 +230,7 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
                 batch_size=batch_size,
                 identical_mean=identical_mean,
             ),
-            f"{identical} of {batches}",
+            _("{identical} of {batches}").format(identical=identical, batches=batches),
             _(
                 "one transition was drawn and repeated to fill the batch "
                 "(`[random.choice(memory)] * batch_size`): the gradient step then sees one "

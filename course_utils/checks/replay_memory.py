@@ -125,7 +125,9 @@ def _expect_can_sample(chk: _Check, memory: _Memory, stored: int) -> None:
     wrong = [b for b in got if got[b] != expected[b]][:3]
     raise chk.fail(
         _("`can_sample(batch_size)` is True when at least batch_size transitions are stored"),
-        f"with {stored} stored: " + ", ".join(f"can_sample({b}) = {expected[b]}" for b in wrong),
+        _("with {stored} stored: {values}").format(
+            stored=stored, values=", ".join(f"can_sample({b}) = {expected[b]}" for b in wrong)
+        ),
         ", ".join(f"can_sample({b}) = {got[b]!r}" for b in wrong),
         cause,
         hint,

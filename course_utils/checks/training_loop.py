@@ -124,7 +124,7 @@ def _expect_returns(
         raise chk.fail(
             _("one episode per call"),
             _("env.reset() once per call (the given first line)"),
-            f"env.reset() called {env.resets - resets} times",
+            _("`env.reset()` called {n} times").format(n=env.resets - resets),
             _("the body resets the environment itself; the function plays exactly one episode."),
             _("do not call env.reset() in the loop: when the episode ends, set `done`."),
         )

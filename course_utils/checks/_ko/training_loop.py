@@ -41,6 +41,7 @@ KO: dict[str, str] = {
     "keep the given last line of the function.": "함수의 주어진 마지막 줄을 그대로 두세요.",
     "one episode per call": "호출마다 에피소드 하나",
     "env.reset() once per call (the given first line)": "호출마다 env.reset() 한 번 (주어진 첫 줄)",
+    "`env.reset()` called {n} times": "`env.reset()`을 {n}번 호출함",
     "the body resets the environment itself; the function plays exactly one episode.": "본문이 환경을 직접 리셋합니다. 이 함수는 에피소드를 정확히 하나만 플레이합니다.",
     "do not call env.reset() in the loop: when the episode ends, set `done`.": "루프 안에서 env.reset()을 호출하지 마세요. 에피소드가 끝나면 `done`을 설정하세요.",
     "the global step count did not grow: `step` was not increased after env.step.": "전역 스텝 수가 늘지 않았습니다: env.step 뒤에 `step`을 늘리지 않았습니다.",
