@@ -8,9 +8,9 @@ Notebook contract: a code cell tagged ``parameters`` holding ``SEED = 0``; after
 kernel holds ``eval_returns`` (100 greedy returns), ``training_seconds``, ``total_steps`` and
 ``stats`` with the lists ``"Returns"`` and ``"Steps"`` (cumulative env steps per episode).
 Optional: ``check_steps`` (environment steps the greedy checks during training took) and
-``checks_done`` (how many checks ran); when the kernel has no ``checks_done``, the number is
-read from the line the training loop prints ("... after N checks"). Today's notebooks keep
-both inside their training function, so ``check_steps`` is reported as unknown.
+``checks_done`` (how many checks ran); where the kernel has neither, they are read from the
+line the training loop prints ("... after N checks (M steps of checks)"), as today's
+notebooks keep both inside their training function.
 """
 
 from __future__ import annotations
@@ -86,8 +86,9 @@ print({marker!r} + _bench_json.dumps({{
 }}))
 """
 )
-# The training loops' last line: "60000 steps, 403 episodes; best greedy check -99.0 after 24 checks".
-CHECKS_PRINTED = re.compile(r"after (\d+) checks?\b")
+# The training loops' last line:
+# "60000 steps, ...; best greedy check -99.0 after 24 checks (2,519 steps of checks)".
+CHECKS_PRINTED = re.compile(r"after (\d+) checks?\b(?: \(([\d,]+) steps of checks\))?")
 
 
 def bench_env() -> dict[str, str]:
@@ -149,14 +150,16 @@ def execute_with_probe(
     return parse_probe(probe), seconds
 
 
-def printed_checks(nb: NotebookNode) -> int | None:
-    """The number of greedy checks the training loop printed it ran (the last such line)."""
-    found = None
+def printed_checks(nb: NotebookNode) -> tuple[int | None, int | None]:
+    """The number of greedy checks the training loop printed it ran, and their environment
+    steps where it printed them (from the last such line); None for what it did not print."""
+    found: tuple[int | None, int | None] = (None, None)
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") == "stream":
                 for match in CHECKS_PRINTED.finditer(output.get("text", "")):
-                    found = int(match.group(1))
+                    steps = match.group(2)
+                    found = (int(match.group(1)), int(steps.replace(",", "")) if steps else None)
     return found
 
 
@@ -177,8 +180,11 @@ def run_course(
         if save_to is not None:
             save_to.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, save_to)
+    checks, check_steps = printed_checks(nb)
     if result.get("checks") is None:
-        result["checks"] = printed_checks(nb)
+        result["checks"] = checks
+    if result.get("check_steps") is None:
+        result["check_steps"] = check_steps
     return {**result, "wall_seconds": seconds}
 
 

@@ -290,9 +290,9 @@ def task_section(results: dict[str, Any], task: str) -> list[str]:
         results, task, "course"
     ):
         lines += [
-            "Check steps of the course notebook: — where the notebook does not expose them "
-            "(its training function keeps the count to itself; a top-level `check_steps` "
-            "would be read). The number of checks comes from the line it prints.",
+            "Check steps of the course notebook: — where the notebook does not tell them "
+            '(neither a top-level `check_steps` nor "(M steps of checks)" in the line its '
+            "training loop prints, as notebooks before this benchmark's round printed).",
             "",
         ]
     return lines

@@ -22,12 +22,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks import report, run, stats  # noqa: E402
-from benchmarks.course import inject_parameters  # noqa: E402
+from benchmarks.course import inject_parameters, printed_checks  # noqa: E402
 from benchmarks.tasks import TASKS, CheckProtocol  # noqa: E402
 
 # The contract of notebooks 03 and 04, in a notebook that trains nothing. Its greedy return
 # depends on SEED (seed 0: 470, unsolved; seed 1: 480, solved), so the injection shows. It
-# prints its number of checks like the notebooks do; seed 1 also exposes `check_steps`.
+# prints its number of checks like the notebooks do, seed 0 with their steps; seed 1 exposes
+# `check_steps` instead.
 FAKE_CELLS = [
     ("parameters", "SEED = 0"),
     (
@@ -40,7 +41,8 @@ FAKE_CELLS = [
         "total_steps = int(lengths.sum())\n"
         "training_seconds = time.perf_counter() - start\n"
         "eval_returns = np.full(100, 470.0 + 10 * SEED)\n"
-        "print(f'{total_steps} steps, 30 episodes; best greedy check 1.0 after {SEED + 2} checks')\n"
+        "steps = ' (1,234 steps of checks)' if SEED == 0 else ''\n"
+        "print(f'{total_steps} steps, 30 episodes; best greedy check 1.0 after {SEED + 2} checks{steps}')\n"
         "if SEED == 1:\n"
         "    check_steps = 123",
     ),
@@ -61,6 +63,25 @@ def write_fake_notebook(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        (
+            "60000 steps; best greedy check -99.0 after 24 checks (2,519 steps of checks)\n",
+            (24, 2519),
+        ),
+        ("target reached: 251 episodes; best greedy check 500.0 after 1 check\n", (1, None)),
+        ("no training loop here\n", (None, None)),
+    ],
+)
+def test_printed_checks_and_their_steps(printed: str, expected: tuple) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("train()")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+    nb.cells = [cell]
+    assert printed_checks(nb) == expected
 
 
 def test_injection_follows_the_parameters_cell() -> None:
@@ -95,7 +116,7 @@ def test_course_side_runs_without_sb3(tmp_path: Path) -> None:
         assert len(r["curve"]["returns"]) == 30
         assert r["peak_rss_kib"] > 10_000 and r["training_seconds"] >= 0
         assert r["checks"] == r["seed"] + 2  # read from the printed line
-    assert [r["check_steps"] for r in runs] == [None, 123]  # read when the notebook has it
+    assert [r["check_steps"] for r in runs] == [1234, 123]  # printed, or the kernel's variable
     assert [TASKS["cartpole"].solved(r["eval_returns"]) for r in runs] == [False, True]
     assert (out / "runs" / "cartpole-seed1.ipynb").exists()
 
