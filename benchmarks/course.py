@@ -8,9 +8,9 @@ Notebook contract: a code cell tagged ``parameters`` holding ``SEED = 0``; after
 kernel holds ``eval_returns`` (100 greedy returns), ``training_seconds``, ``total_steps`` and
 ``stats`` with the lists ``"Returns"`` and ``"Steps"`` (cumulative env steps per episode).
 Optional: ``check_steps`` (environment steps the greedy checks during training took) and
-``checks_done`` (how many checks ran); where the kernel has neither, they are read from the
-line the training loop prints ("... after N checks (M steps of checks)"), as today's
-notebooks keep both inside their training function.
+``checks_done`` (how many checks ran); each one the kernel lacks is read from the line the
+training loop prints ("... after N checks (M steps of checks)"), as today's notebooks keep
+both inside their training function.
 """
 
 from __future__ import annotations

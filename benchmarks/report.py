@@ -292,7 +292,7 @@ def task_section(results: dict[str, Any], task: str) -> list[str]:
         lines += [
             "Check steps of the course notebook: — where the notebook does not tell them "
             '(neither a top-level `check_steps` nor "(M steps of checks)" in the line its '
-            "training loop prints, as notebooks before this benchmark's round printed).",
+            "training loop prints).",
             "",
         ]
     return lines
