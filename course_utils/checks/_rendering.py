@@ -14,6 +14,7 @@ whose source holds the reference answers:
 
 from __future__ import annotations
 
+import re
 import site
 import sys
 import sysconfig
@@ -43,13 +44,42 @@ def _is_students(filename: str, library_dirs: list[Path]) -> bool:
     return not any(path.is_relative_to(root) for root in [_COURSE_UTILS, *library_dirs])
 
 
+_IPYTHON_7_CELL = re.compile(r"<ipython-input-(\d+)-[0-9a-f]+>")
+
+
+def _cell_number(shell: object, filename: str) -> int | None:
+    """The execution count of the cell compiled as ``filename``, for IPython 7.
+
+    IPython 8 answers with ``compile.format_code_name``. IPython 7 alone names a cell
+    ``<ipython-input-N-hash>``; under ipykernel 6 (Colab) a cell is a temporary file named
+    from a hash of its code, so the cell is found by naming each input of the history again.
+    """
+    match = _IPYTHON_7_CELL.fullmatch(filename)
+    if match:
+        return int(match[1])
+    compiler = getattr(shell, "compile", None)
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if not hasattr(compiler, "get_code_name") or not isinstance(history, list):
+        return None
+    for number in range(len(history) - 1, 0, -1):  # the newest first; entry 0 is empty
+        raw = history[number]
+        if raw and compiler.get_code_name(raw, raw, number) == filename:
+            return number
+    return None
+
+
 def _location(filename: str) -> str:
     """``Cell In[3]`` for a notebook cell (as IPython writes it), else ``File "path"``."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return f'File "{filename}"'
     compiler = getattr(shell, "compile", None)
-    name = compiler.format_code_name(filename) if hasattr(compiler, "format_code_name") else None
-    return " ".join(name) if name else f'File "{filename}"'
+    if hasattr(compiler, "format_code_name"):  # IPython 8 and later
+        name = compiler.format_code_name(filename)
+        return " ".join(name) if name else f'File "{filename}"'
+    number = _cell_number(shell, filename)
+    return f"Cell In[{number}]" if number is not None else f'File "{filename}"'
 
 
 def students_frames(error: BaseException) -> list[str]:

@@ -29,6 +29,8 @@ from IPython.core.interactiveshell import InteractiveShell
 
 config = Config()
 config.HistoryManager.enabled = False
+if sys.argv[2]:  # ipykernel's compiler names each cell by a temporary file (Colab's case)
+    config.InteractiveShell.compiler_class = sys.argv[2]
 shell = InteractiveShell.instance(config=config)
 for cell in json.loads(sys.argv[1]):
     shell.run_cell(cell, store_history=True)
@@ -57,12 +59,28 @@ CELLS = {
 }
 
 
-@pytest.fixture(scope="module")
-def shown(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """What IPython printed for each cell of CELLS."""
+# IPython's own compiler names a cell `<ipython-input-N-hash>` in IPython 7, ipykernel's
+# (Jupyter, Colab) a temporary file; IPython 8 and later say which cell either is. `make
+# compat` runs these tests under IPython 7.
+COMPILERS = {"IPython": "", "ipykernel": "ipykernel.compiler.XCachingCompiler"}
+
+
+@pytest.fixture(scope="module", params=sorted(COMPILERS))
+def shown(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """What IPython printed for each cell of CELLS, with each compiler of COMPILERS."""
+    if request.param == "ipykernel":
+        pytest.importorskip("ipykernel.compiler")
     env = {**os.environ, "IPYTHONDIR": str(tmp_path_factory.mktemp("ipython"))}
     done = subprocess.run(
-        [sys.executable, "-c", SHELL.format(separator=SEPARATOR), json.dumps(list(CELLS.values()))],
+        [
+            sys.executable,
+            "-c",
+            SHELL.format(separator=SEPARATOR),
+            json.dumps(list(CELLS.values())),
+            COMPILERS[request.param],
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -150,3 +168,38 @@ def test_render_traceback_outside_ipython() -> None:
     assert 'q_values_b.gather(1, action_b) + "oops"' in text
     assert text.index("TypeError") < text.index("❌")
     assert "course_utils" not in text
+
+
+class _Compiler:
+    """IPython 7's compiler under ipykernel 6: a cell is a file named by its code's hash."""
+
+    def get_code_name(self, raw_code: str, transformed_code: str, number: int) -> str:
+        return f"/tmp/ipykernel_1/{abs(hash(raw_code))}.py"
+
+
+class _Shell:
+    def __init__(self, inputs: list[str]) -> None:
+        self.compile = _Compiler()
+        self.history_manager = type("History", (), {"input_hist_raw": ["", *inputs]})()
+
+
+@pytest.mark.parametrize(
+    ("inputs", "filename", "shown"),
+    [
+        (["a = 1", "b = 2"], "<ipython-input-7-0123456789ab>", "Cell In[7]"),
+        (
+            ["a = 1", "def f():\n    b = 2"],
+            f"/tmp/ipykernel_1/{abs(hash('a = 1'))}.py",
+            "Cell In[1]",
+        ),
+        (["a = 1", "a = 1"], f"/tmp/ipykernel_1/{abs(hash('a = 1'))}.py", "Cell In[2]"),  # newest
+        (["a = 1"], "/home/student/helpers.py", 'File "/home/student/helpers.py"'),
+    ],
+)
+def test_location_without_format_code_name(monkeypatch, inputs, filename, shown) -> None:
+    """IPython 7 (Colab) has no `compile.format_code_name`: the cell is still `Cell In[n]`."""
+    from course_utils.checks import _rendering
+
+    fake = type("IPython", (), {"get_ipython": staticmethod(lambda: _Shell(inputs))})
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert _rendering._location(filename) == shown
