@@ -22,7 +22,7 @@ export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides assignments install clean help
+.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides assignments grade bubblewrap install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
@@ -33,6 +33,7 @@ help:
 	@echo "make slides     build reveal.js slides of the solution notebooks"
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
 	@echo "make assignments  lay out an nbgrader course directory in $(GRADING_DIR)"
+	@echo "make grade ASSIGNMENT=NN_name  grade its submissions, each in a sandbox"
 
 # The install runs when the stamp is missing or older than what defines the environment.
 $(STAMP): pyproject.toml constraints.txt
@@ -51,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check course_utils tools tests benchmarks
 
 # The unit tests include the nbgrader round trip (tests/tools/test_grading.py): the grading extra.
-unit: $(GRADING_STAMP)
+unit: $(GRADING_STAMP) bubblewrap
 	$(BIN)/python -m pytest -q
 
 notebooks: $(STAMP)
@@ -97,6 +98,20 @@ $(GRADING_STAMP): $(STAMP) pyproject.toml constraints.txt
 # cells left out); then: cd $(GRADING_DIR) && PATH=$(abspath $(BIN)):$$PATH nbgrader generate_assignment NN_name
 assignments: $(GRADING_STAMP)
 	$(BIN)/python -m tools.grading assignments notebooks/solutions $(GRADING_DIR)
+
+# Grade every submission of one assignment, each in a bubblewrap sandbox (tools/grade.py);
+# replaces `nbgrader autograde`: scores go to the gradebook, reports to $(GRADING_DIR)/reports/.
+# GRADE_ARGS: --student ID, --exercise-timeout S, --unsafe (no sandbox: trusted code only).
+grade: $(GRADING_STAMP) bubblewrap
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=NN_name [GRADE_ARGS=...]" >&2; exit 2; }
+	$(BIN)/python -m tools.grading grade $(GRADING_DIR) $(ASSIGNMENT) $(GRADE_ARGS)
+
+# The sandbox of `make grade` and its tests: Debian's bubblewrap, installed when root can.
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	  else echo "bubblewrap is missing (sudo apt-get install -y bubblewrap); make grade will refuse to grade" >&2; fi; }
 
 clean:
 	rm -rf $(VENV) _build test-artifacts .pytest_cache .ruff_cache

@@ -403,7 +403,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     course.add_argument("course_dir", type=Path, help="the nbgrader course directory")
     for sub in (stamp, course):
         sub.add_argument("--points", type=Path, default=POINTS_FILE, help="points table (TOML)")
+    grade = commands.add_parser(
+        "grade",
+        help="grade every submission of an assignment in a sandbox (replaces nbgrader autograde)",
+    )
+    grade.add_argument("course_dir", type=Path, help="the nbgrader course directory")
+    grade.add_argument("assignment", help="the assignment name, e.g. 03_deep_sarsa_mountaincar")
+    grade.add_argument(
+        "--student", action="append", default=[], help="grade only this student (repeatable)"
+    )
+    grade.add_argument(
+        "--unsafe", action="store_true", help="grade without the sandbox (trusted code only)"
+    )
+    grade.add_argument(
+        "--exercise-timeout",
+        type=float,
+        default=None,
+        help="wall-clock seconds per exercise (default: tools.grade.EXERCISE_TIMEOUT_S)",
+    )
+    grade.add_argument(
+        "--full",
+        action="store_true",
+        help="run every cell before each check, not only the cells it needs (slower)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "grade":
+        return _grade(args)
     try:
         if not solution_notebooks(args.folder):
             print(f"error: no NN_*.ipynb notebooks in {args.folder}", file=sys.stderr)
@@ -428,6 +453,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from tools import grade
+
+    timeout = grade.EXERCISE_TIMEOUT_S if args.exercise_timeout is None else args.exercise_timeout
+    try:
+        report = grade.grade_assignment(
+            args.course_dir,
+            args.assignment,
+            students=args.student,
+            unsafe=args.unsafe,
+            full=args.full,
+            timeout_s=timeout,
+        )
+    except grade.SandboxError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    except grade.GradeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    failed = [s for s, entry in report["students"].items() if entry.get("failed")]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
