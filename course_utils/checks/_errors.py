@@ -55,14 +55,14 @@ _ERRORS: list[tuple[tuple[str, ...], str, str]] = [
             "`gather` needs an index with as many dimensions as the input: action_b is (B, 1), "
             "do not squeeze it."
         ),
-        N_("`q_values_b.gather(1, action_b)` with action_b of shape (B, 1)."),
+        N_("keep the index (B, 1), as action_b comes, and gather along dimension 1."),
     ),
     (
         ("Expected state_dict to be dict-like",),
         N_(
             "`load_state_dict` was given a network; it expects the network's weights, a state_dict."
         ),
-        N_("`target_q_network.load_state_dict(q_network.state_dict())`."),
+        N_("give `load_state_dict` the weights of the network: its `state_dict()`."),
     ),
     (
         ("Error(s) in loading state_dict",),
@@ -70,7 +70,25 @@ _ERRORS: list[tuple[tuple[str, ...], str, str]] = [
             "the weights do not fit the network they are loaded into: it was built with another "
             "architecture (the check passes its own small nn.Sequential, not the notebook's)."
         ),
-        N_("`copy.deepcopy(q_network)` copies any network, whatever its architecture."),
+        N_(
+            "copy the network itself rather than rebuilding it: `copy` has a deep copy that works for any architecture."
+        ),
+    ),
+    (
+        ("torch.return_types", "only integer tensors of a single element can be converted"),
+        N_(
+            "arithmetic on a pair instead of a tensor: with `dim`, `.max(...)` (like `.min`, "
+            "`.sort`) returns a pair (values, indices), and a tensor times a pair fails."
+        ),
+        N_("take the values out of that pair: it has a field for them, and one for the indices."),
+    ),
+    (
+        ("Inference tensors cannot be saved for backward",),
+        N_(
+            "a tensor made under `torch.inference_mode()` reached the loss: inference tensors "
+            "cannot be saved for backward."
+        ),
+        N_("compute targets under `torch.no_grad()` (or `.detach()` them), not inference_mode."),
     ),
     (
         ("tensors used as indices must be long",),

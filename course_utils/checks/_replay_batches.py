@@ -65,6 +65,16 @@ def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
         fields = list(batch)
     except TypeError:
         fields = [batch]
+    if len(fields) == len(FIELDS) and all(isinstance(f, Tensor) for f in fields):
+        for name, field in zip(FIELDS, fields, strict=True):
+            if field.device.type != "cpu":
+                raise chk.fail(
+                    _("`sample` returns one tensor per field"),
+                    _("{name}_b on the CPU, where the inserted tensors were").format(name=name),
+                    _("a tensor on the device {device}").format(device=field.device),
+                    _("the batch was moved to another device on its way through the memory."),
+                    _("keep the fields on the device of the inserted tensors."),
+                )
     if len(fields) != len(FIELDS) or not all(isinstance(f, Tensor) for f in fields):
         if len(fields) == batch_size:
             cause = _(
@@ -236,7 +246,7 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
                 "(`[random.choice(memory)] * batch_size`): the gradient step then sees one "
                 "transition, not a batch of uncorrelated ones."
             ),
-            _("draw `batch_size` indices (or `random.sample(memory, batch_size)`)."),
+            _("draw batch_size indices, one for each row of the batch."),
         )
     got = {number: counts[number] for number in sorted(stored)}
     if all(low <= c <= high for c in got.values()):
@@ -257,7 +267,7 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
         ", ".join(f"#{number}: {c}" for number, c in got.items()),
         cause,
         _(
-            "draw random indices below `len(self)`: `torch.randint(len(self), (batch_size,))`, "
-            "or `random.sample(self.memory, batch_size)` for a list."
+            "draw batch_size random positions among all the transitions stored now, each "
+            "equally likely."
         ),
     )

@@ -26,7 +26,7 @@ def _expect_learning(chk: _Check, run: _Run) -> None:
             ).format(train_every=TRAIN_EVERY, warmup_steps=WARMUP_STEPS),
             _("no optimizer step at all"),
             _("`dqn_update` is never called (or the warm-up condition is never true)."),
-            _("`if step >= warmup_steps and step % train_every == 0:` then update."),
+            _("update when the warm-up is over and the global step is a multiple of train_every."),
         )
     if updates[0] < WARMUP_STEPS:
         cause = (
@@ -44,7 +44,7 @@ def _expect_learning(chk: _Check, run: _Run) -> None:
             ),
             _("the first update after {value} steps").format(value=updates[0]),
             cause,
-            _("`step >= warmup_steps` (or `len(memory) >= warmup_steps`) before updating."),
+            _("the warm-up is a number of steps, `warmup_steps`, not the batch size."),
         )
     gaps = sorted({b - a for a, b in zip(updates, updates[1:], strict=False)})
     if gaps != [TRAIN_EVERY] and len(updates) > 1:
@@ -62,7 +62,7 @@ def _expect_learning(chk: _Check, run: _Run) -> None:
             _("one update every {train_every} environment steps").format(train_every=TRAIN_EVERY),
             _("gaps of {gaps} steps between updates").format(gaps=gaps),
             cause,
-            _("`step % train_every == 0` with the global `step`."),
+            _("count with the global step, which does not restart with the episode."),
         )
     if updates[0] > WARMUP_STEPS + TRAIN_EVERY or updates[-1] < run.steps - TRAIN_EVERY - 1:
         raise chk.fail(
@@ -72,7 +72,7 @@ def _expect_learning(chk: _Check, run: _Run) -> None:
             ),
             _("updates from step {value} to {value2}").format(value=updates[0], value2=updates[-1]),
             _("learning starts late or stops early."),
-            _("`step >= warmup_steps and step % train_every == 0`."),
+            _("every train_every global steps once the warm-up is over, until the run ends."),
         )
     sampled = {at for at, _ in run.samples}
     sizes = {size for _, size in run.samples}
@@ -86,10 +86,7 @@ def _expect_learning(chk: _Check, run: _Run) -> None:
                 n_samples=len(run.samples), value=sorted(sizes)
             ),
             _("the update is not given `memory.sample(batch_size)`."),
-            _(
-                "`dqn_update(q_network, target_q_network, optimizer, memory.sample(batch_size), "
-                "gamma, max_grad_norm)`."
-            ),
+            _("each update gets a fresh batch of `batch_size` sampled from the replay memory."),
         )
     chk.ok()
 
@@ -109,7 +106,7 @@ def _expect_syncs(chk: _Check, run: _Run) -> None:
                 "(`target_q_network = make_target_network(q_network)` rebinds a local name; the "
                 "caller's target network stays as it was)."
             ),
-            _("`if step % sync_every == 0: update_target_network(target_q_network, q_network)`."),
+            _("synchronise (exercise 3.3) whenever the global step is a multiple of sync_every."),
         )
     gaps = sorted({b - a for a, b in zip(syncs, syncs[1:], strict=False)})
     if gaps != [SYNC_EVERY] or syncs[0] > SYNC_EVERY or syncs[-1] < run.steps - SYNC_EVERY:
@@ -139,6 +136,6 @@ def _expect_syncs(chk: _Check, run: _Run) -> None:
                 value=syncs[:6], value2=" ..." if len(syncs) > 6 else ""
             ),
             cause,
-            _("`if step % sync_every == 0:` with the global `step`, inside the step loop."),
+            _("count with the global step, inside the step loop, not per episode or per update."),
         )
     chk.ok()

@@ -79,7 +79,7 @@ def check_q_loss(chk: _Check) -> None:
             _("a 0-dimensional tensor (one number for the whole batch)"),
             _("shape {shape}").format(shape=tuple(got.shape)),
             cause,
-            _("`F.mse_loss(q_b, target_b)` or `((q_b - target_b) ** 2).mean()`, both (B, 1)."),
+            _("average the squared errors over the batch; prediction and target both (B, 1)."),
         )
     chk.ok()
     if not got.requires_grad or got.grad_fn is None:
@@ -98,7 +98,8 @@ def check_q_loss(chk: _Check) -> None:
     fancy_b = q_b[:, action_b]  # (B, B, 1): row i holds q(s_i, a_j) for every j
     fancy = _(_FANCY_INDEXING)
     fancy_hint = _(
-        "select each row's own action: `q_network(state_b).gather(1, action_b)`, (B, 1)."
+        "select each row's own action with `gather` along the action dimension (exercise 2.1): "
+        "(B, 1)."
     )
     variants = [
         _Variant(((fancy_b - target_b) ** 2).mean(), fancy, fancy_hint),
@@ -110,12 +111,12 @@ def check_q_loss(chk: _Check) -> None:
                 "way round), so every prediction was compared with every target. F.mse_loss only "
                 "warns about it."
             ),
-            _("keep both (B, 1): `q_network(state_b).gather(1, action_b)` against target_b."),
+            _("keep both (B, 1): the selected Q-values against target_b, no squeeze."),
         ),
         _Variant(
             (error_b**2).sum(),
             _("sum instead of mean: the loss (and the step size) grows with the batch size."),
-            _("average: `F.mse_loss(...)` or `.mean()`."),
+            _("average over the batch instead of summing."),
         ),
         _Variant(
             ((q_b.max(dim=1, keepdim=True).values - target_b) ** 2).mean(),
@@ -123,32 +124,45 @@ def check_q_loss(chk: _Check) -> None:
                 "max used instead of the action taken: the loss must train Q(S, A) of the actions "
                 "in the batch."
             ),
-            "`q_network(state_b).gather(1, action_b)`.",
+            _("select the Q-value of the action in action_b, not the largest one."),
         ),
         _Variant(
             ((q_b.gather(0, action_b) - target_b) ** 2).mean(),
             _("gather along dim 0: the actions were used as row numbers."),
-            "`q_network(state_b).gather(1, action_b)`.",
+            _("actions index the columns: gather along dimension 1, the action dimension."),
+        ),
+        _Variant(
+            ((q_b - target_b) ** 2).mean(),
+            _(
+                "the Q-values of all actions were compared with the target: `q_network(state_b)` "
+                "is (B, n_actions), one value per action, and broadcasting against the (B, 1) "
+                "target trains every action of every state towards it. Only the action taken "
+                "in each transition has a target."
+            ),
+            _(
+                "first select, in each row, the Q-value of the action taken (exercise 2.1's "
+                "selection), then compare."
+            ),
         ),
         _Variant(
             0.5 * expected,
             _("half the mean squared error (the ½ convention of some textbooks)."),
-            _("use the plain mean: `F.mse_loss(q_b, target_b)`."),
+            _("use the plain mean of the squared errors, without the ½."),
         ),
         _Variant(
             F.smooth_l1_loss(taken_b, target_b),
             _("a Huber (smooth L1) loss instead of the mean squared error."),
-            _("this exercise asks for the MSE: `F.mse_loss(q_b, target_b)`."),
+            _("this exercise asks for the mean squared error, not the Huber loss."),
         ),
         _Variant(
             error_b.abs().mean(),
             _("the absolute error (L1) instead of the squared error."),
-            _("square the error: `F.mse_loss(q_b, target_b)`."),
+            _("square the errors before averaging them."),
         ),
         _Variant(
             expected.sqrt(),
             _("the root of the MSE instead of the MSE."),
-            _("no square root: `F.mse_loss(q_b, target_b)`."),
+            _("no square root: the mean of the squared errors itself."),
         ),
     ]
     _expect_values(
@@ -161,7 +175,10 @@ def check_q_loss(chk: _Check) -> None:
             "the number differs from mean((q(S, A) − target)²) (a network other than the "
             "q_network argument?)."
         ),
-        "`F.mse_loss(q_network(state_b).gather(1, action_b), target_b)`.",
+        _(
+            "print the Q-values of the actions taken and the targets side by side on this "
+            "batch; the loss is the mean of their squared differences."
+        ),
     )
     q_network.zero_grad(set_to_none=True)
     got.reshape(()).backward()

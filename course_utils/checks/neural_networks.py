@@ -36,14 +36,19 @@ def check_linear_layer(chk: _Check) -> None:
         bias = torch.randn(hidden, generator=generator)
         before = _snapshot([x_b, weight, bias])
         expected = (x_b @ weight.T + bias).detach()
-        got = _expect_tensor(chk, chk.call(x_b, weight, bias), "x_b @ weight.T + bias")
+        got = _expect_tensor(
+            chk, chk.call(x_b, weight, bias), _("the weighted sums, one row per input")
+        )
         if tuple(got.shape) == (hidden, B):
             raise chk.fail(
                 _("output shape is (B, H) = {shape}").format(shape=(B, hidden)),
                 _("shape {shape}: one row of H outputs per input row").format(shape=(B, hidden)),
                 _("shape {shape}, i.e. (H, B)").format(shape=tuple(got.shape)),
                 _("the result is transposed: `weight @ x_b.T` gives (H, B)."),
-                _("put the batch first: `x_b @ weight.T + bias`."),
+                _(
+                    "the batch comes first in the result: its rows are the inputs; multiply x_b "
+                    "by the (transposed) weight, not the weight by x_b."
+                ),
             )
         _expect_shape(chk, got, (B, hidden), _("one row of H outputs per input row"))
         linear = x_b @ weight.T + bias
@@ -57,8 +62,8 @@ def check_linear_layer(chk: _Check) -> None:
                 _Variant(
                     act(linear),
                     _(
-                        "an activation ({label}) was applied: a linear layer is only "
-                        "`x_b @ weight.T + bias`."
+                        "an activation ({label}) was applied: a linear layer is only the "
+                        "weighted sums plus the bias."
                     ).format(label=label),
                     _("leave the activation to the network, which applies it after the layer."),
                 )
@@ -75,23 +80,29 @@ def check_linear_layer(chk: _Check) -> None:
                 _Variant(
                     x_b @ weight + bias,
                     _(
-                        "missing transpose: weight is stored (H, D), nn.Linear's convention, so the "
-                        "product is `x_b @ weight.T`. With a square weight, `x_b @ weight` runs but "
-                        "gives wrong numbers."
+                        "missing transpose: weight is stored (H, D), nn.Linear's convention, so "
+                        "the product needs the weight transposed. With a square weight, "
+                        "`x_b @ weight` runs but gives wrong numbers."
                     ),
-                    _("use `x_b @ weight.T + bias` (or `weight.t()`)."),
+                    _(
+                        "each output j is the dot product of an input row with row j of weight: "
+                        "transpose the weight so that its rows become columns."
+                    ),
                 ),
             )
         _expect_values(
             chk,
-            _("values equal x_b @ weight.T + bias ({hidden}x{dim} weight)").format(
+            _("values equal x_b·weightᵀ + bias ({hidden}x{dim} weight)").format(
                 hidden=hidden, dim=dim
             ),
             got,
             expected,
             variants,
-            _("the numbers differ from `x_b @ weight.T + bias`."),
-            _("compare with `torch.nn.functional.linear(x_b, weight, bias)` on this example."),
+            _("the numbers differ from the weighted sums x_b·weightᵀ + bias."),
+            _(
+                "compute one output by hand on this example: row i, neuron j is the dot product "
+                "of x_b[i] with weight[j], plus bias[j]."
+            ),
         )
         if not got.requires_grad:
             raise chk.fail(
@@ -120,17 +131,30 @@ def check_gradient_descent_step(chk: _Check) -> None:
     alpha = 0.1
     w0, grad0 = w.clone(), grad.clone()
     expected = w0 - alpha * grad0
-    got = chk.call(w, grad, alpha)
+    got = chk.call(w, grad, alpha, may_change=(0,))  # updating w in place is allowed
     if got is None:
         raise chk.fail(
             _("returns the new weights"),
             _show(expected),
             "None",
             _("nothing is returned (an in-place update without `return`)."),
-            _("end with `return w` (after updating it), or `return w - alpha * grad`."),
+            _("end the function with a `return` of the new weights."),
         )
-    got = _expect_tensor(chk, got, "w - alpha * grad")
+    got = _expect_tensor(chk, got, _("the new weights"))
     _expect_shape(chk, got, tuple(w0.shape), _("the same shape as w"))
+    if got.dtype != w0.dtype:
+        raise chk.fail(
+            _("the new weights keep w's dtype"),
+            str(w0.dtype),
+            str(got.dtype),
+            _(
+                "the result has another dtype than w: a float64 tensor crept in (numpy, "
+                "`torch.tensor` of Python floats, `.double()`). The network's parameters are "
+                "float32 and must stay so."
+            ),
+            _("compute with the tensors you are given, without converting them."),
+        )
+    chk.ok()
     variants = [
         _Variant(
             w0 + alpha * grad0,
@@ -138,27 +162,27 @@ def check_gradient_descent_step(chk: _Check) -> None:
                 "the sign is flipped: you climbed the loss. The gradient points uphill, so gradient "
                 "descent *subtracts* it (the slides drop the minus sign)."
             ),
-            _("w ← w − α·∇L: `w - alpha * grad`."),
+            _("move against the gradient: subtract the scaled gradient, w ← w − α·∇L."),
         ),
         _Variant(
             w0 - grad0,
             _("alpha was ignored: the full gradient was subtracted."),
-            _("scale the gradient by the learning rate: `w - alpha * grad`."),
+            _("scale the gradient by the learning rate alpha before subtracting it."),
         ),
         _Variant(
             -alpha * grad0,
             _("returned the step instead of the new w: −α·∇L is the change, not the new weights."),
-            _("add the step to w: `w - alpha * grad`."),
+            _("return the new weights: the old w plus the step."),
         ),
         _Variant(
             alpha * grad0,
             _("returned the step instead of the new w (and with a plus sign)."),
-            _("return the updated weights: `w - alpha * grad`."),
+            _("return the new weights, w moved against the gradient."),
         ),
         _Variant(
             w0 - alpha,
             _("the gradient was ignored: alpha alone was subtracted."),
-            _("subtract alpha times the gradient: `w - alpha * grad`."),
+            _("subtract alpha *times* the gradient, not alpha alone."),
         ),
     ]
     _expect_values(
@@ -168,6 +192,6 @@ def check_gradient_descent_step(chk: _Check) -> None:
         expected,
         variants,
         _("the numbers differ from w − α·grad."),
-        _("w ← w − α·∇L: `w - alpha * grad`."),
+        _("apply w ← w − α·∇L by hand to one element of this example and compare."),
     )
     _expect_unchanged(chk, ["grad"], [grad0], [grad], {})

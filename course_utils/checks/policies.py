@@ -68,8 +68,8 @@ def _action(chk: _Check, got: Any, rows: int, context: str) -> Tensor:
                 "batch with it, so each row needs its own action."
             )
             hint = _(
-                "draw one random number per row, `torch.rand(B, 1) < epsilon`, and choose "
-                "between the greedy and a random action row by row (`torch.where`)."
+                "decide row by row: one random number per row, one random action per row, then "
+                "choose element by element (`torch.where` does that)."
             )
         else:
             cause = _("the action's shape does not match the docstring.")
@@ -100,7 +100,9 @@ def _action(chk: _Check, got: Any, rows: int, context: str) -> Tensor:
                 "`argmax()` without `dim` on a batch: it returns one index into the flattened "
                 "(B, num_actions) tensor, not one action per row."
             )
-            hint = _("`q_network(state).argmax(dim=1, keepdim=True)`.")
+            hint = _(
+                "the greedy action of a row is the index of its largest Q-value, kept as a (B, 1) column."
+            )
         else:
             cause = _(
                 "an action out of range: Python's `random.randint(0, num_actions)` includes its "
@@ -143,7 +145,30 @@ def _expect_frequencies(
         return
     share = counts[greedy] / draws
     others = [counts[a] for a in range(N) if a != greedy]
-    if epsilon == 1 and counts[greedy] == 0:
+    if max(counts) == draws and epsilon > 0 and counts[greedy] != draws:
+        cause = _(
+            "every call returned the same non-greedy action: the function re-seeds a random "
+            "generator each time it is called (`torch.manual_seed`, `random.seed`, "
+            "`np.random.default_rng(seed)` or `torch.Generator().manual_seed` inside it), so "
+            "every call draws the same 'random' numbers."
+        )
+        hint = _(
+            "seed once, in the notebook's setup cell, never inside the function: draw from the "
+            "global generators (or one made outside the function)."
+        )
+        raise chk.fail(
+            _("action frequencies at ε = {epsilon} ({what})").format(epsilon=epsilon, what=what),
+            _("different actions over {draws} calls").format(draws=draws),
+            _("action {a} in every call").format(a=counts.index(draws)),
+            cause,
+            hint,
+        )
+    if max(counts) == draws and epsilon == 1:
+        cause = _(
+            "the greedy action in every call at ε = 1: the policy never explores (ε ignored, "
+            "or the comparison with ε inverted?)."
+        )
+    elif epsilon == 1 and counts[greedy] == 0:
         cause = _(
             "the greedy action never comes up at ε = 1: the random draw excludes it. An "
             "ε-greedy policy draws uniformly from *all* actions, so the greedy one has "
@@ -185,8 +210,8 @@ def _expect_frequencies(
         ),
         cause,
         _(
-            "with probability epsilon return `torch.randint(num_actions, (1, 1))` (any action, "
-            "the greedy one included), otherwise the greedy action."
+            "with probability ε an action drawn uniformly from all `num_actions` (the greedy one "
+            "included), otherwise the greedy action."
         ),
     )
 
@@ -217,7 +242,7 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
                     _("action {a}, the argmax of q(s, ·) = {q}").format(a=a, q=_show(q)),
                     _show(got),
                     cause,
-                    _("at ε = 0 return `q_network(state).argmax(dim=1, keepdim=True)`."),
+                    _("at ε = 0 the action is the index of the largest Q-value of the state."),
                 )
         chk.ok()
         other_greedy = _greedy(other, states)
@@ -259,7 +284,9 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
                     "the argmax was not taken per row: `argmax()` without `dim` (over the whole "
                     "batch) or `dim=0` (over the states)."
                 ),
-                _("`q_network(state).argmax(dim=1, keepdim=True)`."),
+                _(
+                    "the greedy action of a row is the index of its largest Q-value, kept as a (B, 1) column."
+                ),
             )
         chk.ok()
         batch = state.repeat(DRAWS, 1)
@@ -285,8 +312,8 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
                     "independently."
                 ),
                 _(
-                    "one random number per row: `torch.rand(state.shape[0], 1) < epsilon`, then "
-                    "`torch.where(explore, random_actions, greedy_actions)`."
+                    "decide row by row: one random number per row, one random action per row, "
+                    "then choose element by element (`torch.where` does that)."
                 ),
             )
         _expect_frequencies(

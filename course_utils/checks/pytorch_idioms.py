@@ -51,12 +51,15 @@ def check_select_q_values(chk: _Check) -> None:
                 "max was used instead of the action taken: this is the greedy action's value, "
                 "max_a Q(s, a), not Q(s, a) of the action in the batch."
             ),
-            _("pick the taken action: `q_values_b.gather(1, action_b)`."),
+            _(
+                "pick the action that was taken, given in action_b, not the best one: `gather` "
+                "takes one column per row by index."
+            ),
         ),
         _Variant(
             q.gather(0, action_b),
             _("gather along dim 0: the action indices were used as row numbers."),
-            _("actions index the columns: `q_values_b.gather(1, action_b)`."),
+            _("actions index the columns: gather along dimension 1, the action dimension."),
         ),
     ]
     _expect_values(
@@ -66,7 +69,7 @@ def check_select_q_values(chk: _Check) -> None:
         expected,
         variants,
         _("the values are not Q(s, a) of the actions in action_b."),
-        _("row i must hold q_values_b[i, action_b[i, 0]]: `q_values_b.gather(1, action_b)`."),
+        _("row i must hold q_values_b[i, action_b[i, 0]]: check one row by hand."),
     )
     if not got.requires_grad:
         raise chk.fail(
@@ -122,7 +125,7 @@ def check_training_step(chk: _Check) -> None:
                 "the loss tensor was returned. Stored in the statistics, every loss tensor keeps "
                 "its whole autograd graph alive, and memory grows each step."
             ),
-            _("return `loss.item()`."),
+            _("return the loss as a Python number: a tensor of one element has a method for that."),
         )
     if not isinstance(got, float):
         raise chk.fail(
@@ -130,7 +133,7 @@ def check_training_step(chk: _Check) -> None:
             f"float {expected_loss:.4f}",
             _show(got),
             _("the function does not return the loss value (a missing `return`?)."),
-            _("end with `return loss.item()`."),
+            _("end the function with a `return` of the loss, as a Python float."),
         )
     chk.ok()
     if abs(got - expected_loss) > 1e-5:
@@ -142,7 +145,7 @@ def check_training_step(chk: _Check) -> None:
             f"{expected_loss:.4f}",
             f"{got:.4f}",
             cause,
-            _("compute `loss = loss_fn(network(x_b), y_b)` once and return `loss.item()`."),
+            _("compute the loss once, before the step, and return that value as a Python float."),
         )
     chk.ok()
 
@@ -184,8 +187,9 @@ def check_training_step(chk: _Check) -> None:
             _("different parameters after the call"),
             cause,
             _(
-                "in order: `optimizer.zero_grad()`, `loss = loss_fn(network(x_b), y_b)`, "
-                "`loss.backward()`, `optimizer.step()`."
+                "one step needs four things, each once: clear the old gradients, compute the "
+                "loss, compute the new gradients, let the optimizer take its step; think about "
+                "which must come before which."
             ),
         )
     chk.ok()

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import reference, replay
 from course_utils.checks._harness import ExerciseFailure, _Check, _fail, _isolated, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import _seeded_rngs
@@ -32,19 +33,20 @@ __all__ = ["check_replay_memory"]
 CAPACITY = 6  # the check's memories hold 6 transitions
 
 
-def _method_call(chk: _Check, method: str, function: Callable[..., Any], *args: Any) -> Any:
+def _method_call(
+    chk: _Check, method: str, function: Callable[..., Any], *args: Any, names: list[str]
+) -> Any:
     """Call one of the memory's methods; any exception becomes a diagnosis naming it."""
     __tracebackhide__ = True
     try:
-        return function(*args)
-    except ExerciseFailure:
-        raise
-    except Exception as exc:  # every student error becomes a diagnosis
-        failure = chk._explain(exc, f"(in `{method}`)")
+        return chk.call(*args, function=function, names=names, context=f"(in `{method}`)")
+    except ExerciseFailure as failure:
+        if not isinstance(failure.__cause__, Exception):
+            raise
         generic = _("your function runs on a small example")
         named = _("`{method}` runs on a small example").format(method=method)
         failure.args = (str(failure).replace(generic, named, 1),)
-        raise failure from exc
+        raise
 
 
 class _Memory:
@@ -52,19 +54,46 @@ class _Memory:
 
     def __init__(self, chk: _Check, capacity: int) -> None:
         self.chk = chk
-        self.memory = _method_call(chk, f"ReplayMemory({capacity})", chk.function, capacity)
+        self.memory = _method_call(
+            chk, f"ReplayMemory({capacity})", chk.function, capacity, names=["capacity"]
+        )
+        if any(isinstance(value, replay.ReplayMemory) for value in vars(self.memory).values()):
+            reference.CALLS["replay_memory"] += 1  # a wrapper around the package's memory
+        for method in ("insert", "sample", "can_sample", "__len__"):
+            if not callable(getattr(type(self.memory), method, None)):
+                raise chk.fail(
+                    _("the memory has a method `{method}`").format(method=method),
+                    _("`def {method}(self, ...)` in the class").format(method=method),
+                    _("no `{method}` on a {name} object").format(
+                        method=method, name=type(self.memory).__name__
+                    ),
+                    _(
+                        "the class has no method `{method}`: misspelt, not indented into the "
+                        "class body, or not written yet."
+                    ).format(method=method),
+                    _(
+                        "keep the skeleton's methods `insert`, `sample`, `can_sample` and "
+                        "`__len__`, each indented inside the class."
+                    ),
+                )
 
     def insert(self, number: int) -> None:
-        _method_call(self.chk, "insert", self.memory.insert, _transition(number))
+        _method_call(
+            self.chk, "insert", self.memory.insert, _transition(number), names=["transition"]
+        )
 
     def __len__(self) -> Any:
-        return _method_call(self.chk, "__len__", lambda: len(self.memory))
+        return _method_call(self.chk, "__len__", lambda: len(self.memory), names=[])
 
     def can_sample(self, batch_size: int) -> Any:
-        return _method_call(self.chk, "can_sample", self.memory.can_sample, batch_size)
+        return _method_call(
+            self.chk, "can_sample", self.memory.can_sample, batch_size, names=["batch_size"]
+        )
 
     def sample(self, batch_size: int) -> Any:
-        return _method_call(self.chk, "sample", self.memory.sample, batch_size)
+        return _method_call(
+            self.chk, "sample", self.memory.sample, batch_size, names=["batch_size"]
+        )
 
 
 def _expect_len(chk: _Check, memory: _Memory, expected: int, inserted: int) -> None:
@@ -72,6 +101,23 @@ def _expect_len(chk: _Check, memory: _Memory, expected: int, inserted: int) -> N
     if got == expected:
         return
     if got > CAPACITY:
+        for extra in range(2 * CAPACITY):  # does it keep growing, or stop one too late?
+            memory.insert(100 + extra)
+        if len(memory) == got:
+            raise chk.fail(
+                _("`len(memory)` never exceeds the capacity"),
+                _("at most {capacity} transitions with capacity {capacity}").format(
+                    capacity=CAPACITY
+                ),
+                _("{got} transitions, and still {got} after more inserts").format(got=got),
+                _(
+                    "off by one: the memory holds {extra} transition(s) more than its capacity. "
+                    "It evicts, but only once it holds more than `capacity` (a `>` where `>=` "
+                    "belongs, or the oldest removed before the new one is added instead of "
+                    "after)."
+                ).format(extra=got - CAPACITY),
+                _("a full memory holds exactly `capacity` transitions, never one more."),
+            )
         cause = _(
             "the memory grows past its capacity ({capacity}): nothing is ever overwritten, so over a long run it holds every transition and eats all the RAM."
         ).format(capacity=CAPACITY)
@@ -118,10 +164,10 @@ def _expect_can_sample(chk: _Check, memory: _Memory, stored: int) -> None:
         hint = _("compare with `>=`, not `>`.")
     elif all(not isinstance(v, bool | np.bool_) for v in got.values()):
         cause = _("`can_sample` does not return True or False.")
-        hint = _("return the comparison itself, `len(self) >= batch_size`.")
+        hint = _("return the result of one comparison: True or False.")
     else:
         cause = _("`can_sample` does not compare the number stored with `batch_size`.")
-        hint = _("`len(self) >= batch_size`.")
+        hint = _("compare how many transitions are stored with batch_size, and nothing else.")
     wrong = [b for b in got if got[b] != expected[b]][:3]
     raise chk.fail(
         _("`can_sample(batch_size)` is True when at least batch_size transitions are stored"),
@@ -175,6 +221,41 @@ def _expect_latest_kept(chk: _Check, seen: set[int], stored: set[int], inserted:
     )
 
 
+def _expect_sampling_keeps_order(
+    chk: _Check, memory: _Memory, inserted: int, stored: set[int]
+) -> set[int]:
+    """Full memory, a sample between every two inserts: still exactly the newest
+    `CAPACITY` transitions are kept (a `sample` that reorders the storage breaks eviction)."""
+    everything = set(range(1, inserted + 2 * CAPACITY + 1))
+    for number in range(inserted + 1, inserted + 2 * CAPACITY + 1):
+        _sample_numbers(chk, memory, 4, everything)
+        memory.insert(number)
+    last = inserted + 2 * CAPACITY
+    kept = set(range(last - CAPACITY + 1, last + 1))
+    seen: set[int] = set()
+    for _draw in range(60):
+        seen.update(_sample_numbers(chk, memory, 4, everything))
+    if seen <= kept:
+        chk.ok()
+        return kept
+    raise chk.fail(
+        _("sampling leaves the memory as it is"),
+        _("after {n} more inserts, each after a sample: transitions {value}, the newest").format(
+            n=2 * CAPACITY, value=sorted(kept)
+        ),
+        _("sampling finds transitions {value}").format(value=sorted(seen)),
+        _(
+            "once samples are drawn between inserts, a new transition no longer replaces the "
+            "oldest: `sample` changes the storage (shuffles it in place, sorts or pops it), so "
+            "eviction then removes whatever sampling moved to the front."
+        ),
+        _(
+            "`sample` only reads: draw random positions, or use a function that returns a new "
+            "list, and leave the stored order alone."
+        ),
+    )
+
+
 def _properties(chk: _Check) -> None:
     """The properties, in the order a student meets them while writing the class."""
     with _seeded_rngs(seed=60):
@@ -217,6 +298,7 @@ def _properties(chk: _Check) -> None:
         for _draw in range(150):  # P(a stored transition never shows) < 6·(5/6)^600
             seen.update(_sample_numbers(chk, memory, 4, everything))
         _expect_latest_kept(chk, seen, stored, inserted)
+        stored = _expect_sampling_keeps_order(chk, memory, inserted, stored)
         _expect_uniform(chk, memory, stored)
 
 

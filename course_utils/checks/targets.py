@@ -54,12 +54,18 @@ def _target_variants(
                 "terminal transitions still bootstrap: the (1 − terminated) mask is missing. After "
                 "a terminal state there is no next state, so the target is just the reward."
             ),
-            _("multiply the bootstrap term by `(~terminated_b)` or `(1 - terminated_b.float())`."),
+            _(
+                "a terminal transition must not bootstrap: multiply the bootstrap term by a mask "
+                "that is 0 where terminated_b is True and 1 elsewhere."
+            ),
         ),
         _Variant(
             reward_b + gamma * terminated_b * bootstrap_b,
             _("the mask is inverted: only terminal transitions bootstrap, all others do not."),
-            _("use `~terminated_b` (or `1 - terminated_b.float()`), not `terminated_b` itself."),
+            _(
+                "the mask must be 1 for the transitions that go on and 0 for terminal ones: "
+                "invert terminated_b."
+            ),
         ),
         _Variant(
             mask_b * (reward_b + gamma * bootstrap_b),
@@ -99,7 +105,10 @@ def _greedy_variants(
                 "the indices of the max were used, not its values: `.max(dim=1)` returns "
                 "(values, indices) and `argmax` gives the greedy action, not its Q-value."
             ),
-            _("take `.max(dim=1, keepdim=True).values`."),
+            _(
+                "the bootstrap needs the largest Q-value itself, not where it is: `max` with "
+                "`dim` returns both."
+            ),
         ),
         _Variant(
             reward_b + gamma * mask_b * next_q_b.max(),
@@ -107,17 +116,17 @@ def _greedy_variants(
                 "the max was taken over the whole batch: `q.max()` without `dim` returns the single "
                 "largest Q-value of all rows and actions."
             ),
-            _("reduce over actions only: `.max(dim=1, keepdim=True).values`."),
+            _("reduce over the action dimension only: one maximum per row, kept as a column."),
         ),
         _Variant(
             reward_b + gamma * mask_b * next_q_b.mean(dim=1, keepdim=True),
             _("the mean over actions was used instead of the max."),
-            _("Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`."),
+            _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
         ),
         _Variant(
             reward_b + gamma * mask_b * next_q_b[:, :1],
             _("the Q-value of a fixed action (action 0) was used instead of the max."),
-            _("Q-learning bootstraps from the greedy action: `.max(dim=1, keepdim=True).values`."),
+            _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
         ),
     ]
 
@@ -176,6 +185,19 @@ def _run_target_check(
     before = _snapshot(args[: len(names)])
     states = {name: (net, _state(net)) for name, net in networks.items()}
     got = _expect_tensor(chk, chk.call(*args), formula)
+    if got.is_inference():
+        raise chk.fail(
+            _("the target is an ordinary tensor, usable in the loss"),
+            _("a tensor made under `torch.no_grad()` (or detached)"),
+            _("an inference tensor (made under `torch.inference_mode()`)"),
+            _(
+                "the targets were computed under `torch.inference_mode()`: an inference tensor "
+                "cannot be saved for backward, so the loss computed with it fails in the "
+                "training step ('Inference tensors cannot be saved for backward'), far from here."
+            ),
+            _("compute the targets under `torch.no_grad()` instead; that carries no gradient too."),
+        )
+    chk.ok()
     _expect_shape(chk, got, (B, 1), _("one target per transition"))
     _expect_float32(chk, got)
     *others, last = networks
@@ -258,12 +280,15 @@ def check_sarsa_targets(chk: _Check) -> None:
                 "(DQN). Deep SARSA is on-policy: it bootstraps from the action A' that the ε-greedy "
                 "policy actually chose, next_action_b."
             ),
-            "`target_q_network(next_state_b).gather(1, next_action_b)`.",
+            _(
+                "bootstrap from q_targ(s', a') of the next action given in next_action_b, "
+                "selected per row as in exercise 2.1."
+            ),
         ),
         _Variant(
             reward_b + GAMMA * mask_b * next_q_b.gather(0, next_action_b),
             _("gather along dim 0: the actions were used as row numbers."),
-            _("actions index the columns: `.gather(1, next_action_b)`."),
+            _("actions index the columns: gather along dimension 1, the action dimension."),
         ),
         *_target_variants(reward_b, mask_b, taken_b, GAMMA),
         *_global_variants(chk.function, [target_q_network], formula, "target_q_network"),
@@ -321,14 +346,21 @@ def check_dqn_targets(chk: _Check) -> None:
 
 
 def _disagreeing_states(online: nn.Module, target: nn.Module, seed: int) -> Tensor:
-    """Next states where the online and target networks' greedy actions differ in every row."""
+    """Next states where the online and target networks' greedy actions differ in every row;
+    in rows 0 and 1 the online value of a* is the smaller one, in rows 2 and 3 the target's
+    (rows 0 and 2 are not terminal, so that a minimum of the two, clipped double Q, shows)."""
     pool = _states(seed, n=256)
     with torch.no_grad():
-        differ = online(pool).argmax(dim=1) != target(pool).argmax(dim=1)
-    chosen = pool[differ][:B]
-    if len(chosen) < B:  # pragma: no cover - the seeds below guarantee enough rows
+        online_q, target_q = online(pool), target(pool)
+        best = online_q.argmax(dim=1, keepdim=True)
+        differ = (best[:, 0] != target_q.argmax(dim=1)).tolist()
+        lower = (online_q.gather(1, best) < target_q.gather(1, best))[:, 0].tolist()
+    first = [i for i in range(len(pool)) if differ[i] and lower[i]][: B // 2]
+    second = [i for i in range(len(pool)) if differ[i] and not lower[i]][: B - B // 2]
+    if len(first) + len(second) < B:  # pragma: no cover - the seeds below guarantee enough rows
         raise RuntimeError("check_double_dqn_targets: pick other seeds")
-    return chosen
+    order = [first[0], first[1], second[0], second[1]] if B == 4 else first + second
+    return pool[order]
 
 
 @_isolated
@@ -356,16 +388,14 @@ def check_double_dqn_targets(chk: _Check) -> None:
                 "the target network."
             ),
             _(
-                "`best_b = q_network(next_state_b).argmax(dim=1, keepdim=True)`, then "
-                "`target_q_network(next_state_b).gather(1, best_b)`."
+                "two networks, two jobs: the online network chooses a* (an argmax), the target "
+                "network says what a* is worth."
             ),
         ),
         _Variant(
             reward_b + GAMMA * mask_b * online_q_b.max(dim=1, keepdim=True).values,
             _("the value was read from the online network: q(s', a*) instead of q_targ(s', a*)."),
-            _(
-                "evaluate a* with the target network: `target_q_network(next_state_b).gather(1, best_b)`."
-            ),
+            _("evaluate a* with the target network, not with the online one."),
         ),
         _Variant(
             reward_b
@@ -382,7 +412,16 @@ def check_double_dqn_targets(chk: _Check) -> None:
                 "the action index a* was used as the value: gather the target network's Q-value "
                 "at a* instead."
             ),
-            "`target_q_network(next_state_b).gather(1, best_b)`.",
+            _("use a* as an index: pick, per row, the target network's Q-value of a*."),
+        ),
+        _Variant(
+            reward_b + GAMMA * mask_b * torch.minimum(online_q_b.gather(1, best_b), value_b),
+            _(
+                "the smaller of q(s', a*) and q_targ(s', a*) was used: that is clipped double "
+                "Q-learning (TD3's min of two critics), not Double DQN. Double DQN takes the "
+                "target network's value of a*, whichever is smaller."
+            ),
+            _("no minimum: the value of a* comes from the target network alone."),
         ),
         *_target_variants(reward_b, mask_b, value_b, GAMMA),
     ]

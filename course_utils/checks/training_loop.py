@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from course_utils.checks._harness import ExerciseFailure, _Check, _isolated, _show
+from course_utils.checks._guard import _with_references
+from course_utils.checks._harness import _Check, _isolated, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import GAMMA, N_ACTIONS, _network, _seeded_rngs
 from course_utils.checks._schedule import _expect_learning, _expect_syncs
@@ -55,12 +56,56 @@ __all__ = ["check_dqn_episode"]
 def _call(chk: _Check, *args: Any, **kwargs: Any) -> Any:
     """``chk.call`` with keyword arguments: any error of the student's becomes a diagnosis."""
     __tracebackhide__ = True
-    try:
-        return chk.function(*args, **kwargs)
-    except ExerciseFailure:
-        raise
-    except Exception as exc:  # every student error becomes a diagnosis
-        raise chk._explain(exc, "") from exc
+    return chk.call(*args, **kwargs)
+
+
+def _references(calls: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """The earlier exercises the loop calls, as references; ``dqn_update`` also records the
+    gamma and max_grad_norm it is given into ``calls``."""
+    from course_utils import reference  # noqa: PLC0415 (imported when the check runs)
+
+    def dqn_update(
+        q_network: Any,
+        target_q_network: Any,
+        optimizer: Any,
+        batch: Any,
+        gamma: Any,
+        max_grad_norm: Any,
+    ) -> float:
+        calls.append((gamma, max_grad_norm))
+        return reference.dqn_update(
+            q_network, target_q_network, optimizer, batch, gamma, max_grad_norm
+        )
+
+    return {
+        "dqn_update": dqn_update,
+        "epsilon_greedy_policy": reference.epsilon_greedy_policy,
+        "update_target_network": reference.update_target_network,
+        "make_target_network": reference.make_target_network,
+        "dqn_targets": reference.dqn_targets,
+        "q_loss": reference.q_loss,
+    }
+
+
+def _expect_update_arguments(chk: _Check, calls: list[tuple[Any, Any]]) -> None:
+    """Every dqn_update call got the loop's own gamma and max_grad_norm."""
+    wrong = [(g, m) for g, m in calls if g != GAMMA or m != MAX_GRAD_NORM]
+    if not wrong:
+        chk.ok()
+        return
+    gamma, max_grad_norm = wrong[0]
+    raise chk.fail(
+        _("passes its own gamma and max_grad_norm to dqn_update"),
+        f"gamma = {GAMMA}, max_grad_norm = {MAX_GRAD_NORM}",
+        f"gamma = {gamma!r}, max_grad_norm = {max_grad_norm!r}",
+        _(
+            "`dqn_update` was called with other values than the ones the function received: "
+            "constants, or the notebook's `GAMMA` / `MAX_GRAD_NORM` instead of the arguments "
+            "`gamma` / `max_grad_norm`. Trained with other hyperparameters, the loop would "
+            "silently keep the notebook's."
+        ),
+        _("pass on what the function receives: its own parameters, not the notebook's constants."),
+    )
 
 
 @_isolated
@@ -70,6 +115,9 @@ def check_dqn_episode(chk: _Check) -> None:
     max_steps) -> (episode_return, losses, step, done)`` by running it episode after episode
     for a few hundred steps and checking what the environment, memory and optimizer saw.
     """
+    # One bug, one exercise: the 4.2 (and 3.x) functions the loop calls are the references.
+    update_calls: list[tuple[Any, Any]] = []
+    chk.function = _with_references(chk.function, _references(update_calls))
     q_network = _network(seed=80)
     target_q_network = copy.deepcopy(q_network).requires_grad_(False).eval()
     run = _Run(chk, q_network, target_q_network)
@@ -104,6 +152,7 @@ def check_dqn_episode(chk: _Check) -> None:
     _expect_transitions(chk, run)
     _expect_actions(chk, run)
     _expect_learning(chk, run)
+    _expect_update_arguments(chk, update_calls)
     _expect_syncs(chk, run)
 
 
@@ -183,7 +232,7 @@ def _expect_returns(
             )
             if isinstance(bad, Tensor)
             else _("the losses are not a list of Python floats."),
-            _("append what `dqn_update` returns (a float): `losses.append(dqn_update(...))`."),
+            _("append what `dqn_update` returns: it is already a Python float."),
         )
     if len(losses) != len(run.updates) - updates:
         raise chk.fail(
@@ -193,7 +242,7 @@ def _expect_returns(
             ),
             _("{n_losses} losses").format(n_losses=len(losses)),
             _("not every update's loss was appended, or some were appended twice."),
-            _("`losses.append(dqn_update(...))` at each update."),
+            _("append each update's loss once, right where the update happens."),
         )
     ended = bool(run.episode_ends) and run.episode_ends[-1] == run.steps and run.steps > step
     if bool(done) != ended:
@@ -205,7 +254,7 @@ def _expect_returns(
                 "`done` must be True when env.step returned terminated or truncated, and stay "
                 "False when the loop stopped at max_steps."
             ),
-            _("`done = terminated.item() or truncated.item()`."),
+            _("an episode ends when either flag is set; both come from env.step as tensors."),
         )
     return new_step
 
@@ -220,7 +269,9 @@ def _expect_transitions(chk: _Check, run: _Run) -> None:
             _("{steps} inserts, each right after its env.step").format(steps=run.steps),
             _("{n_inserts} inserts").format(n_inserts=len(run.inserts)),
             _("memory.insert is not called exactly once after every env.step."),
-            _("`memory.insert([state, action, reward, terminated, next_state])` after each step."),
+            _(
+                "store each step's transition once, right after env.step, in the order of the docstring."
+            ),
         )
     names = ["state", "action", "reward", "terminated", "next_state"]
     for n, ((_at, stored), seen) in enumerate(zip(run.inserts, run.transitions, strict=True)):
@@ -273,7 +324,9 @@ def _expect_actions(chk: _Check, run: _Run) -> None:
             ),
             _("only greedy actions"),
             _("ε was ignored: the actions come from the greedy policy π, not from b."),
-            _("`epsilon_greedy_policy(q_network, state, epsilon_at(step), env.action_space.n)`."),
+            _(
+                "act with the ε-greedy policy (exercise 3.4), with ε from the schedule `epsilon_at`."
+            ),
         )
     if counts.min() < len(explore) // (3 * N_ACTIONS):
         raise chk.fail(
@@ -302,6 +355,6 @@ def _expect_actions(chk: _Check, run: _Run) -> None:
                 "ε was not read from `epsilon_at(step)` with the global step (a constant, or the "
                 "step within the episode?), or the action does not come from the q_network argument."
             ),
-            _("`epsilon_at(step)`, where `step` is the global count the function receives."),
+            _("ε comes from the schedule at the global step count the function receives."),
         )
     chk.ok()

@@ -12,12 +12,14 @@ target network is *not* frozen (so a gradient through the target shows).
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from course_utils.checks._guard import _with_references
 from course_utils.checks._harness import _Check, _isolated, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import (
@@ -100,7 +102,15 @@ def check_dqn_update(chk: _Check) -> None:
     """Check ``dqn_update(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm)
     -> float``: targets, loss, zero_grad, backward, clip, one step; the pre-step loss back.
     """
+    from course_utils import reference  # noqa: PLC0415 (imported when the check runs)
+
+    # One bug, one exercise: the student's dqn_targets (4.1) and q_loss (3.6) are replaced by
+    # the references, so that only this exercise's code is graded here.
+    chk.function = _with_references(
+        chk.function, {"dqn_targets": reference.dqn_targets, "q_loss": reference.q_loss}
+    )
     q_network, target_q_network = _network(seed=70), _network(seed=71)  # target not frozen
+    pristine = copy.deepcopy(q_network)
     state_b, next_state_b = _states(seed=72), _states(seed=73)
     with torch.no_grad():
         action_b = q_network(state_b).argmin(dim=1, keepdim=True)  # never the greedy action
@@ -130,6 +140,12 @@ def check_dqn_update(chk: _Check) -> None:
     before_batch, target_state = _snapshot(batch), _state(target_q_network)
     got = chk.call(q_network, target_q_network, optimizer, batch, GAMMA, max_grad_norm)
     after = _params(q_network)
+    if not _same(after, expected) and _same(after, mistakes[0][0]):
+        # Zeroing *after* the step is correct too: then every call starts with empty
+        # gradients (None at the first one). Accept it if it does exactly that.
+        if _zeroes_after_step(chk, pristine, target_q_network, batch, max_grad_norm, expected):
+            q_network, after = pristine, expected
+            optimizer.steps = 1
 
     # 1. the return value: a Python float
     if got is None:
@@ -138,7 +154,7 @@ def check_dqn_update(chk: _Check) -> None:
             _("a float, the batch's loss before the step ({loss:.4f})").format(loss=pre_loss),
             "None",
             _("the function returns nothing (a missing `return`)."),
-            _("end with `return loss.item()`."),
+            _("end the function with a `return` of the loss, as a Python float."),
         )
     if isinstance(got, Tensor):
         raise chk.fail(
@@ -150,7 +166,9 @@ def check_dqn_update(chk: _Check) -> None:
                 "keeps its whole autograd graph alive, and memory grows with every step (the "
                 "slides' erratum)."
             ),
-            _("return `loss.item()`: a plain Python number."),
+            _(
+                "return the loss as a plain Python number; a one-element tensor has a method for that."
+            ),
         )
     if not isinstance(got, float):
         raise chk.fail(
@@ -158,7 +176,7 @@ def check_dqn_update(chk: _Check) -> None:
             _("a float, {loss:.4f}").format(loss=pre_loss),
             _show(got),
             _("something other than a Python float came back (a NumPy number, a tuple?)."),
-            _("return `loss.item()`."),
+            _("return the loss as a plain Python float."),
         )
     chk.ok()
 
@@ -177,7 +195,7 @@ def check_dqn_update(chk: _Check) -> None:
             _("optimizer.step() called once"),
             _("called {n} times").format(n=optimizer.steps),
             cause,
-            _("zero_grad, backward, clip, then one `optimizer.step()`."),
+            _("one batch, one step: the optimizer steps once, after the gradients are ready."),
         )
     chk.ok()
 
@@ -206,9 +224,7 @@ def check_dqn_update(chk: _Check) -> None:
                 "target_q_network. (In the notebook the target network is frozen and this goes "
                 "unnoticed; the check's is not.) The TD target is a constant: the semi-gradient."
             ),
-            _(
-                "compute the target with your `dqn_targets` (under `torch.no_grad()`), or `.detach()` it."
-            ),
+            _("the target must be a constant: compute it without gradient (exercise 4.1 does)."),
         )
     chk.ok()
 
@@ -235,7 +251,7 @@ def check_dqn_update(chk: _Check) -> None:
             f"{pre_loss:.4f}",
             f"{got:.4f}",
             cause,
-            _("keep the loss you called backward() on and return its `.item()`."),
+            _("return the value of the loss you called backward() on, computed before the step."),
         )
     chk.ok()
 
@@ -255,6 +271,24 @@ def check_dqn_update(chk: _Check) -> None:
                 ),
             )
     chk.ok()
+
+
+def _zeroes_after_step(
+    chk: _Check,
+    pristine: nn.Module,
+    target_q_network: nn.Module,
+    batch: Batch,
+    max_grad_norm: float,
+    expected: list[Tensor],
+) -> bool:
+    """Whether the function, given empty gradients (as at the first call), takes the right
+    step and leaves the gradients empty again: ``zero_grad()`` after ``step()``."""
+    for p in pristine.parameters():
+        p.grad = None
+    optimizer = _CountingSGD(pristine.parameters(), lr=LR)
+    chk.call(pristine, target_q_network, optimizer, batch, GAMMA, max_grad_norm)
+    cleared = all(p.grad is None or not p.grad.any() for p in pristine.parameters())
+    return optimizer.steps == 1 and cleared and _same(_params(pristine), expected)
 
 
 def _mistaken_steps(
@@ -282,14 +316,17 @@ def _mistaken_steps(
                 "to .grad, so the step mixed this batch's gradient with old ones (the check left "
                 "garbage there, as a previous step would)."
             ),
-            _("call `optimizer.zero_grad()` before `loss.backward()`."),
+            _(
+                "clear the gradients once per update, before backward() (or after the step, so "
+                "that the next update starts clean)."
+            ),
         ),
         (
             step(target_b, garbage=garbage, clip=False),
             _("the gradients were neither zeroed before backward() nor clipped before the step."),
             _(
-                "`optimizer.zero_grad()`, `loss.backward()`, "
-                "`nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)`, `optimizer.step()`."
+                "the gradients must be fresh (cleared before backward) and clipped (between "
+                "backward and the step)."
             ),
         ),
         (
@@ -304,7 +341,7 @@ def _mistaken_steps(
                 "uses target_q_network and carries no gradient."
             ),
             _(
-                "use your `dqn_targets(reward_b, terminated_b, next_state_b, target_q_network, gamma)`."
+                "the target comes from the target network, without gradient: exercise 4.1's targets."
             ),
         ),
         (
@@ -313,7 +350,7 @@ def _mistaken_steps(
                 "the target was computed with q_network instead of target_q_network: the "
                 "target then moves with every step, which the target network exists to prevent."
             ),
-            _("pass `target_q_network` to `dqn_targets`."),
+            _("the target comes from target_q_network, the frozen copy, not from q_network."),
         ),
     ]
     for variant in _target_variants(reward_b, mask_b, max_b, GAMMA):
@@ -348,10 +385,17 @@ def _wrong_step(
         )
         ** 0.5
     )
-    expected_text = _("a step of length lr·max_grad_norm = {length:.4f} along −∇L").format(
-        length=want
+    dot = sum(
+        float(((a - i) * (e - i)).sum()) for a, e, i in zip(after, expected, initial, strict=True)
     )
-    got_text = _("a step of length {length:.4f}").format(length=moved)
+    cosine = dot / (moved * want) if moved > 0 and want > 0 else 1.0
+    angle = math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+    expected_text = _(
+        "a step of length lr·max_grad_norm = {length:.4f} along −∇L of this batch"
+    ).format(length=want)
+    got_text = _("a step of length {length:.4f}, {angle:.0f}° away from that direction").format(
+        length=moved, angle=angle
+    )
     if moved == 0.0:
         return chk.fail(
             prop,
@@ -380,8 +424,8 @@ def _wrong_step(
             got_text,
             cause,
             _(
-                "call `nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)` between "
-                "`loss.backward()` and `optimizer.step()`."
+                "clip the gradient's norm to max_grad_norm after backward() has computed it and "
+                "before the step uses it (`nn.utils` has a function for it)."
             ),
         )
     for params, cause, hint in mistakes:
@@ -396,7 +440,7 @@ def _wrong_step(
             "DQN targets, in a way none of the usual mistakes explains."
         ),
         _(
-            "zero_grad, `loss.backward()`, `clip_grad_norm_(q_network.parameters(), max_grad_norm)`, "
-            "`optimizer.step()`, with the loss of your `q_loss` and the targets of your `dqn_targets`."
+            "one update is: targets (4.1), loss (3.6), fresh gradients, clipped, one step; check "
+            "which of these your function leaves out or does twice."
         ),
     )

@@ -1,0 +1,172 @@
+"""What keeps a check safe from the student's code, and the student from one check's bugs.
+
+- :func:`_time_limit`: every check runs under a time limit (:data:`TIME_LIMIT_S`). It uses
+  ``signal.setitimer`` and ``SIGALRM`` in the main thread (where Jupyter, IPython, nbclient and
+  plain ``python`` run a cell), so the loop is interrupted *inside* the student's code, the
+  kernel survives and nothing is killed. Elsewhere (Windows, which has no ``SIGALRM``, or a
+  check called from another thread) the check runs without a limit: interrupting the kernel
+  (■) still stops it, and a grader's own per-cell limit still applies.
+- :class:`_GlobalState`: what a check or the student's code may change in the interpreter
+  (torch's, Python's and NumPy's random generators, the default dtype, torch's thread count,
+  grad mode) is saved before a check and restored after it, whatever happened.
+- :func:`_shadowed_arguments`: the notebook's globals a function reads instead of its own
+  arguments (``GAMMA`` for ``gamma``).
+- :func:`_with_references`: the student's function with the earlier exercises it calls by
+  name (``dqn_update`` in 4.3) replaced by the reference implementations, so one bug costs
+  one exercise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import signal
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "EXERCISES",
+    "TIME_LIMIT_S",
+    "_GlobalState",
+    "_OutOfTime",
+    "_global_names",
+    "_shadowed_arguments",
+    "_time_limit",
+    "_with_references",
+]
+
+# Every check with a correct solution takes at most about 1.1 s on a loaded 2-core VM (the
+# slowest: dqn_episode, replay_memory, epsilon_greedy_policy); Binder's shared CPU is a few
+# times slower. 30 s leaves a margin of more than 20 times for correct code.
+TIME_LIMIT_S = 30.0
+
+# The exercise each check belongs to, as the notebooks number them.
+EXERCISES = {
+    "linear_layer": "1.1",
+    "gradient_descent_step": "1.2",
+    "select_q_values": "2.1",
+    "training_step": "2.2",
+    "replay_memory": "3.1",
+    "make_target_network": "3.2",
+    "update_target_network": "3.3",
+    "epsilon_greedy_policy": "3.4",
+    "sarsa_targets": "3.5",
+    "q_loss": "3.6",
+    "dqn_targets": "4.1",
+    "dqn_update": "4.2",
+    "dqn_episode": "4.3",
+    "double_dqn_targets": "5.1",
+}
+
+
+class _OutOfTime(BaseException):
+    """The time limit ran out; a BaseException so that a student's ``except Exception`` in a
+    loop cannot swallow it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[bool]:
+    """Raise :class:`_OutOfTime` in the main thread after ``seconds``; yields whether a limit
+    is active. An outer ``ITIMER_REAL`` timer (pytest-timeout's, say) is re-armed afterwards
+    with what was left of it."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield False
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _OutOfTime
+
+    previous_handler = signal.signal(signal.SIGALRM, handler)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(
+            signal.SIGALRM, previous_handler if previous_handler is not None else signal.SIG_DFL
+        )
+        if previous_delay > 0:
+            left = max(previous_delay - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
+
+
+class _GlobalState:
+    """The interpreter-wide settings a check or a student's function can change."""
+
+    def __init__(self) -> None:
+        self.torch_rng = torch.get_rng_state()
+        self.python_rng = random.getstate()
+        self.numpy_rng = np.random.get_state()  # noqa: NPY002 (the legacy global generator)
+        self.dtype = torch.get_default_dtype()
+        self.threads = torch.get_num_threads()
+        self.grad = torch.is_grad_enabled()
+
+    def restore(self) -> None:
+        torch.set_rng_state(self.torch_rng)
+        random.setstate(self.python_rng)
+        np.random.set_state(self.numpy_rng)  # noqa: NPY002
+        torch.set_default_dtype(self.dtype)
+        if torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        torch.set_grad_enabled(self.grad)
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    """The names ``code`` (and the functions, lambdas, comprehensions inside it) looks up
+    outside itself: globals and attributes."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _shadowed_arguments(function: Callable[..., Any]) -> list[tuple[str, str]]:
+    """``(global, argument)`` pairs: a notebook global read by ``function`` whose name is one
+    of its parameters in another case (``GAMMA`` read where ``gamma`` is the argument)."""
+    code = getattr(function, "__code__", None)
+    namespace = getattr(function, "__globals__", None)
+    if code is None or namespace is None:
+        return []
+    parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    by_lower = {name.lower(): name for name in parameters}
+    return sorted(
+        (name, by_lower[name.lower()])
+        for name in _global_names(code)
+        if name.lower() in by_lower and name != by_lower[name.lower()] and name in namespace
+    )
+
+
+def _with_references(
+    function: Callable[..., Any], references: dict[str, Callable[..., Any]]
+) -> Callable[..., Any]:
+    """``function``, reading ``references`` instead of the notebook's functions of those names.
+
+    Only the names ``function`` itself uses and its module (the notebook) defines are
+    replaced, in a copy of its globals: the notebook's own functions are left as they are.
+    """
+    code = getattr(function, "__code__", None)
+    namespace = getattr(function, "__globals__", None)
+    if not isinstance(function, types.FunctionType) or code is None or namespace is None:
+        return function
+    used = _global_names(code)
+    swap = {name: ref for name, ref in references.items() if name in used and name in namespace}
+    if not swap:
+        return function
+    clone = types.FunctionType(
+        code, {**namespace, **swap}, function.__name__, function.__defaults__, function.__closure__
+    )
+    clone.__kwdefaults__ = function.__kwdefaults__
+    clone.__dict__.update(function.__dict__)
+    clone.__qualname__ = function.__qualname__
+    return clone
