@@ -5,16 +5,33 @@ The notebooks import what they need from here::
     from course_utils import ReplayMemory, TorchEnv, evaluate, plot_stats, seed_everything
     from course_utils import checks, widgets  # submodules, imported explicitly
 
-Importing the package does nothing but define these names: no seeding, no plotting style.
+Importing the package defines these names, sets no seed and no plotting style, and does
+one thing more: on a Linux machine without a screen (no ``DISPLAY`` or ``WAYLAND_DISPLAY``:
+Colab, Binder, a Jupyter server) where no SDL video driver was chosen, it chooses SDL's
+display-less ``dummy`` driver, the only one that can work there. pygame, which draws
+gymnasium's ``rgb_array`` frames, otherwise prints ``error: XDG_RUNTIME_DIR is invalid or
+not set`` when a notebook first calls ``env.render()`` (with or without course_utils).
 """
+
+import os
+import sys
 
 from course_utils.animation import show_episode
 from course_utils.checkpoints import load_network, save_network
 from course_utils.envs import TorchEnv
 from course_utils.evaluation import evaluate, seed_everything
 from course_utils.plotting import plot_cost_to_go, plot_max_q, plot_stats
-from course_utils.progress import finish_progress
+from course_utils.progress import finish_progress, training_progress
 from course_utils.replay import ReplayMemory
+
+
+def _headless_video_driver() -> None:
+    screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if sys.platform.startswith("linux") and not screen and "SDL_VIDEODRIVER" not in os.environ:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+
+
+_headless_video_driver()
 
 __all__ = [
     "ReplayMemory",
@@ -25,6 +42,7 @@ __all__ = [
     "plot_cost_to_go",
     "plot_max_q",
     "show_episode",
+    "training_progress",
     "finish_progress",
     "save_network",
     "load_network",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 from typing import Any
 
 import gymnasium as gym
@@ -10,7 +12,23 @@ import torch
 
 from course_utils._validation import torch_device
 
-__all__ = ["TorchEnv"]
+__all__ = ["TorchEnv", "time_limit"]
+
+
+def time_limit(env: gym.Env) -> int | None:
+    """The most steps an episode of ``env`` lasts (its TimeLimit), or None if unlimited.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> time_limit(gym.make("CartPole-v1")), time_limit(gym.make("CartPole-v1").unwrapped)
+        (500, None)
+    """
+    layer = env
+    while isinstance(layer, gym.Wrapper):
+        if isinstance(layer, gym.wrappers.TimeLimit):
+            return layer._max_episode_steps
+        layer = layer.env
+    return None  # a spec's max_episode_steps is only a limit where TimeLimit enforces it
 
 
 class TorchEnv(gym.Wrapper):
@@ -32,7 +50,14 @@ class TorchEnv(gym.Wrapper):
     Args:
         env: a gymnasium environment with a 1-D ``Box`` observation space and a
             ``Discrete`` action space, e.g. ``gym.make("CartPole-v1")``.
-        device: where the returned tensors live.
+        device: where the returned tensors live; a device this machine has.
+        allow_no_time_limit: ``TorchEnv`` refuses an environment without a time limit
+            (``gym.make`` gives one from the environment's spec), since an episode of a
+            policy that never reaches a terminal state would never end; pass ``True`` for
+            an environment whose episodes always terminate.
+
+    A state or reward that is nan or infinite raises an error at once, naming the step:
+    stored in a replay memory it would silently spoil every batch drawn from it.
 
     Example:
         >>> import gymnasium as gym
@@ -46,7 +71,13 @@ class TorchEnv(gym.Wrapper):
         (tensor([[1.]]), tensor([[False]]), tensor([[False]]))
     """
 
-    def __init__(self, env: gym.Env, device: str | torch.device = "cpu") -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        device: str | torch.device = "cpu",
+        *,
+        allow_no_time_limit: bool = False,
+    ) -> None:
         if isinstance(env, TorchEnv) or not isinstance(env, gym.Env):
             raise TypeError(
                 f"Expected `env` to be a gymnasium.Env (not yet a TorchEnv), got {env!r}"
@@ -67,7 +98,20 @@ class TorchEnv(gym.Wrapper):
                 f"Expected `env.action_space` to be a gymnasium.spaces.Discrete, got {action_space!r}"
             )
         self.device = torch_device(device)
+        if not isinstance(allow_no_time_limit, bool):
+            raise TypeError(
+                f"Expected `allow_no_time_limit` to be True or False, got {allow_no_time_limit!r}"
+            )
+        if time_limit(env) is None and not allow_no_time_limit:
+            raise ValueError(
+                "Expected `env` to have a time limit, but it has none (env.spec.max_episode_steps "
+                "is None and no TimeLimit wrapper): an episode that never reaches a terminal "
+                "state would never end. Wrap it, gymnasium.wrappers.TimeLimit(env, "
+                "max_episode_steps=500), or pass allow_no_time_limit=True if its episodes "
+                "always terminate"
+            )
         super().__init__(env)
+        self._steps = 0  # steps of the current episode, for error messages
         self._first_action = int(action_space.start)
         self._end_action = int(action_space.start + action_space.n)
         self._on_cpu = self.device.type == "cpu"
@@ -77,13 +121,21 @@ class TorchEnv(gym.Wrapper):
     ) -> tuple[torch.Tensor, dict[str, Any]]:
         """Starts an episode; returns ``(state, info)``, ``state`` shaped ``(1, D)``."""
         state, info = self.env.reset(seed=seed, options=options)
-        return self._to_tensor(state), info
+        self._steps = 0
+        return self._to_tensor(state, "reset()"), info
 
     def step(
         self, action: torch.Tensor | int
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Takes ``action``; returns ``(next_state, reward, terminated, truncated, info)``."""
         next_state, reward, terminated, truncated, info = self.env.step(self._to_int(action))
+        self._steps += 1
+        if not math.isfinite(reward):
+            raise ValueError(
+                f"The environment returned a reward of {reward} at step {self._steps} of the "
+                "episode: rewards must be finite numbers (a nan or inf reward would spoil every "
+                "target computed from it)"
+            )
         # Fresh tensors at every step (about 1 µs each): cached constants would be faster
         # but shared, and one in-place `terminated |= ...` would corrupt every later step.
         reward = torch.full((1, 1), float(reward), dtype=torch.float32)
@@ -95,12 +147,26 @@ class TorchEnv(gym.Wrapper):
                 terminated.to(self.device),
                 truncated.to(self.device),
             )
-        return self._to_tensor(next_state), reward, terminated, truncated, info
+        where = f"step {self._steps} of the episode"
+        return self._to_tensor(next_state, where), reward, terminated, truncated, info
 
-    def _to_tensor(self, state: np.ndarray) -> torch.Tensor:
+    def render(self) -> Any:
+        """``env.render()``; an ``rgb_array`` frame is drawn with SDL's display-less driver
+        where no other was chosen, so a server without a screen prints no SDL error."""
+        if self.env.render_mode in ("rgb_array", "rgb_array_list"):
+            os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        return self.env.render()
+
+    def _to_tensor(self, state: np.ndarray, where: str) -> torch.Tensor:
+        array = np.asarray(state, dtype=np.float32).reshape(1, -1)
+        if not np.isfinite(array).all():
+            raise ValueError(
+                f"The environment returned a state holding nan or inf at {where}: {array[0]}; "
+                "states must be finite (a network given nan returns nan)"
+            )
         # from_numpy shares the array's memory instead of copying it (gymnasium's classic
         # control environments return a fresh array at every step).
-        tensor = torch.from_numpy(np.asarray(state, dtype=np.float32).reshape(1, -1))
+        tensor = torch.from_numpy(array)
         return tensor if self._on_cpu else tensor.to(self.device)
 
     def _to_int(self, action: torch.Tensor | int) -> int:

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from course_utils._validation import positive_int, seed_int
-from course_utils.envs import TorchEnv
+from course_utils.envs import TorchEnv, time_limit
+from course_utils.progress import warn_if_interrupted
 
 __all__ = ["seed_everything", "evaluate"]
 
@@ -50,6 +51,7 @@ def evaluate(
     policy: Callable[[torch.Tensor], torch.Tensor],
     episodes: int = 100,
     seed: int = 0,
+    max_steps: int | None = None,
 ) -> np.ndarray:
     """Runs ``policy`` for ``episodes`` episodes and returns their returns.
 
@@ -58,6 +60,13 @@ def evaluate(
     state to a ``(1, 1)`` action; pass the greedy policy, not the exploring one. It runs
     under ``torch.no_grad()``. Evaluation reseeds ``env``: use an environment separate from
     the one you train on.
+
+    An episode ends when it terminates, is truncated, or after ``max_steps`` steps, by
+    default the environment's time limit (``gym.make`` sets it from the spec; an
+    environment without one needs ``max_steps``).
+
+    If the last training run shown by :func:`~course_utils.progress.training_progress` was
+    interrupted, a warning says that the network being evaluated is only partly trained.
 
     Returns:
         a float array of shape ``(episodes,)``, the undiscounted return of each episode.
@@ -80,14 +89,37 @@ def evaluate(
         raise TypeError(f"Expected `policy` to be callable, state -> action, got {policy!r}")
     positive_int(episodes, "episodes")
     seed_int(seed, "seed")
+    if max_steps is None:
+        max_steps = time_limit(env)
+        if max_steps is None:
+            raise ValueError(
+                "Expected `max_steps`, the most steps of an evaluation episode, since `env` has "
+                "no time limit: without one an episode of a policy that never reaches a "
+                "terminal state never ends; pass max_steps=500, say"
+            )
+    positive_int(max_steps, "max_steps")
+    warn_if_interrupted("evaluate")
     returns = np.zeros(episodes)
     with torch.no_grad():
         for episode in range(episodes):
             state, _ = env.reset(seed=seed + episode)
-            episode_return, done = 0.0, False
-            while not done:
-                state, reward, terminated, truncated, _ = env.step(policy(state))
+            episode_return, done, steps = 0.0, False, 0
+            while not done and steps < max_steps:
+                state, reward, terminated, truncated, _ = env.step(_act(policy, state, env))
                 episode_return += reward.item()
                 done = terminated.item() or truncated.item()
+                steps += 1
             returns[episode] = episode_return
     return returns
+
+
+def _act(policy: Callable[[torch.Tensor], torch.Tensor], state: torch.Tensor, env: TorchEnv):
+    """``policy(state)``, or an error that says which state the policy could not take."""
+    try:
+        return policy(state)
+    except RuntimeError as error:  # torch's shape, dtype and device errors
+        raise ValueError(
+            f"Expected `policy` to take a state of `env`, a {tuple(state.shape)} {state.dtype} "
+            f"tensor on {state.device}, but it failed: {error}. Does the network have "
+            f"{state.shape[-1]} inputs, one per state variable, and live on the same device?"
+        ) from error

@@ -11,6 +11,8 @@ cell's last line, without a semicolon), or with ``display(fig)``; saving it with
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +20,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from course_utils._validation import positive_int
+from course_utils._validation import finite_number, positive_int
+from course_utils.progress import warn_if_interrupted
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,6 +37,7 @@ __all__ = [
     "descent_path",
     "gradient_descent_figure",
     "q_values_figure",
+    "schedule_value",
     "epsilon_schedule_figure",
 ]
 
@@ -67,6 +71,10 @@ def plot_stats(
         xlabels: statistic name -> x-axis label; by default "Episode" for names containing
             "return" or "episode", "Update" for the others.
 
+    A nan value is a missing one (the loss of an episode without an update) and is left
+    out; a panel with no finite value at all says so, and an infinite value (a diverged
+    loss) draws a warning, so no panel is blank without a word.
+
     Example:
         >>> fig = plot_stats({"Returns": [10.0, 12.0, 30.0, 25.0], "Loss": [1.0, 0.5, 0.2]})
         >>> [ax.get_title() for ax in fig.axes]
@@ -95,6 +103,26 @@ def plot_stats(
                 f"Expected `stats[{name!r}]` to be a list of floats, got {values!r}"
             ) from error
     xlabels = {} if xlabels is None else xlabels
+    if not isinstance(xlabels, Mapping):
+        raise TypeError(
+            f"Expected `xlabels` to be a dict of statistic name -> axis label, got {xlabels!r}; "
+            'for example xlabels={"Returns": "Episode"}'
+        )
+    unknown = [name for name in xlabels if name not in series]
+    if unknown:
+        raise ValueError(
+            f"Expected `xlabels` to name statistics of `stats` ({list(series)}), got {unknown}"
+        )
+    for name, values in series.items():
+        infinite = int(np.isinf(values).sum())
+        if infinite:
+            warnings.warn(
+                f"plot_stats: stats[{name!r}] holds {infinite} infinite value(s), which cannot be "
+                "drawn (has the training diverged? a smaller learning rate may help)",
+                UserWarning,
+                stacklevel=2,
+            )
+    warn_if_interrupted("plot_stats")
 
     fig = new_figure(figsize=(7, 2.6 * len(series)), layout="constrained")
     axes = fig.subplots(len(series), 1, squeeze=False)[:, 0]
@@ -110,7 +138,16 @@ def plot_stats(
         ax.set_xlabel(xlabels.get(name, "Episode" if per_episode else "Update"))
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-        if len(values) > 0:
+        if not np.isfinite(values).any():
+            what = "no values" if len(values) == 0 else f"no finite values ({len(values)} nan/inf)"
+            ax.text(0.5, 0.5, f"{what} to plot", transform=ax.transAxes, ha="center", va="center")
+            if len(values) > 0:
+                warnings.warn(
+                    f"plot_stats: stats[{name!r}] holds no finite value: its panel is empty",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        elif len(values) > 0:
             ax.legend(loc="best", fontsize="small")
     return fig
 
@@ -142,14 +179,22 @@ def _state_grid(
     xs = np.linspace(space.low[0], space.high[0], resolution)
     ys = np.linspace(space.low[1], space.high[1], resolution)
     X, Y = np.meshgrid(xs, ys)
-    device = next(q_network.parameters(), torch.empty(0)).device
-    states = torch.as_tensor(np.stack([X.ravel(), Y.ravel()], axis=1), dtype=torch.float32)
-    with torch.no_grad():
-        q_values = q_network(states.to(device)).float().cpu().numpy()
+    parameter = next(q_network.parameters(), torch.empty(0))
+    dtype = parameter.dtype if parameter.is_floating_point() else torch.float32
+    states = torch.as_tensor(np.stack([X.ravel(), Y.ravel()], axis=1), dtype=dtype)
+    with torch.no_grad():  # states in the network's own dtype and device: float64 works too
+        q_values = q_network(states.to(parameter.device)).float().cpu().numpy()
     if q_values.ndim != 2 or q_values.shape[0] != resolution**2:
         raise ValueError(
             "Expected `q_network` to map a (B, 2) batch of states to (B, n_actions) q-values, "
             f"got shape {q_values.shape} for B = {resolution**2}"
+        )
+    if not np.isfinite(q_values).all():
+        bad = int((~np.isfinite(q_values)).any(axis=1).sum())
+        raise ValueError(
+            f"Expected `q_network` to return finite q-values, but it returned nan or inf for "
+            f"{bad} of the {resolution**2} states of the grid: its weights have diverged "
+            "(check them with torch.isfinite(p).all() for p in q_network.parameters())"
         )
     return X, Y, q_values.reshape(resolution, resolution, -1)
 
@@ -263,6 +308,7 @@ def neuron_figure(w: float, b: float, activation: str) -> Figure:
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"Expected `activation` in {list(ACTIVATIONS)}, got {activation!r}")
+    w, b = finite_number(w, "w"), finite_number(b, "b")
     x = np.linspace(-5, 5, 201)
     z = w * x + b
     fig = new_figure(figsize=(6, 3.5), layout="constrained")
@@ -300,6 +346,10 @@ def descent_path(alpha: float, steps: int) -> np.ndarray:
                [-3.6 ,  0.  ],
                [-3.24,  0.  ]])
     """
+    alpha = finite_number(alpha, "alpha")
+    if alpha <= 0:
+        raise ValueError(f"Expected `alpha` to be a positive learning rate, got {alpha!r}")
+    positive_int(steps, "steps", minimum=0)
     path = [START]
     for _ in range(steps):
         w = path[-1]
@@ -317,7 +367,7 @@ def gradient_descent_figure(alpha: float, steps: int) -> Figure:
         >>> gradient_descent_figure(0.25, 30).axes[0].get_title()
         'α = 0.25: loss 28 → 7.35e+11 after 30 steps (diverges)'
     """
-    path = descent_path(alpha, steps)
+    path = descent_path(alpha, steps)  # checks alpha and steps
     first, last = quadratic_loss(path[0]), quadratic_loss(path[-1])
     w1, w2 = np.meshgrid(np.linspace(-5, 5, 201), np.linspace(-3, 3, 121))
     fig = new_figure(figsize=(7, 4.2), layout="constrained")
@@ -347,6 +397,27 @@ def q_values_figure(
         >>> fig.axes[-1].get_title()
         't = 1: greedy action Left'
     """
+    q_values = np.asarray(q_values, dtype=float)
+    if q_values.ndim != 2 or q_values.shape[0] == 0:
+        raise ValueError(
+            f"Expected `q_values` to have shape (T, n_actions), with T > 0, got {q_values.shape}"
+        )
+    if not np.isfinite(q_values).all():
+        rows = np.flatnonzero(~np.isfinite(q_values).all(axis=1))
+        raise ValueError(
+            f"Expected `q_values` to be finite, got nan or inf in {len(rows)} of its "
+            f"{len(q_values)} rows (first: row {rows[0]}): the network's weights have diverged"
+        )
+    if isinstance(action_labels, str) or len(action_labels) != q_values.shape[1]:
+        raise ValueError(
+            f"Expected `action_labels` to name each of the {q_values.shape[1]} actions, "
+            f"got {action_labels!r}"
+        )
+    if isinstance(t, bool) or not isinstance(t, int | np.integer) or not 0 <= t < len(q_values):
+        raise ValueError(
+            f"Expected `t` to be a step of the episode, an int from 0 to {len(q_values) - 1}, "
+            f"got {t!r}"
+        )
     greedy = int(np.argmax(q_values[t]))
     fig = new_figure(figsize=(8 if frame is not None else 4.5, 3.2), layout="constrained")
     if frame is not None:
@@ -366,6 +437,51 @@ def q_values_figure(
     return fig
 
 
+def schedule_value(
+    schedule_fn: Callable[[int, float, float, float], float],
+    step: int,
+    start: float,
+    end: float,
+    fraction: float,
+) -> float:
+    """``schedule_fn(step, start, end, fraction)``, checked to be an ε: a number in [0, 1].
+
+    Example:
+        >>> schedule_value(lambda step, start: start, 0, 1.0, 0.05, 0.1)
+        Traceback (most recent call last):
+        ...
+        TypeError: Expected `schedule_fn` to take (step, start, end, fraction), four arguments, but it takes (step, start)
+    """
+    if not callable(schedule_fn):
+        raise TypeError(
+            "Expected `schedule_fn` to be callable, (step, start, end, fraction) -> ε, "
+            f"got {schedule_fn!r}"
+        )
+    try:
+        signature = inspect.signature(schedule_fn)
+    except (TypeError, ValueError):  # a builtin without a signature: call it and see
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(step, start, end, fraction)
+        except TypeError:
+            raise TypeError(
+                "Expected `schedule_fn` to take (step, start, end, fraction), four arguments, "
+                f"but it takes ({', '.join(signature.parameters)})"
+            ) from None
+    value = schedule_fn(step, start, end, fraction)
+    try:
+        epsilon = float(value)
+    except (TypeError, ValueError, RuntimeError):
+        epsilon = float("nan")
+    if not 0 <= epsilon <= 1:  # also false for nan
+        raise ValueError(
+            f"Expected `schedule_fn` to return an ε in [0, 1], got {value!r} at step {step} "
+            f"(start={start}, end={end}, fraction={fraction})"
+        )
+    return epsilon
+
+
 def epsilon_schedule_figure(
     schedule_fn: Callable[[int, float, float, float], float],
     total_steps: int,
@@ -383,7 +499,7 @@ def epsilon_schedule_figure(
     """
     positive_int(total_steps, "total_steps")
     steps = np.unique(np.linspace(0, total_steps, min(total_steps + 1, 500)).astype(int))
-    epsilons = [float(schedule_fn(int(step), start, end, fraction)) for step in steps]
+    epsilons = [schedule_value(schedule_fn, int(step), start, end, fraction) for step in steps]
     fig = new_figure(figsize=(6, 3.2), layout="constrained")
     ax = fig.add_subplot()
     ax.plot(steps, epsilons, linewidth=2)

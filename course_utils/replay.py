@@ -12,9 +12,18 @@ from typing import NamedTuple
 
 import torch
 
-from course_utils._validation import positive_int, torch_device
+from course_utils._validation import memory_bytes, nonfinite_summary, positive_int, torch_device
 
 __all__ = ["Batch", "ReplayMemory"]
+
+
+def _size(n_bytes: int) -> str:
+    """``16.0 TB``: a number of bytes for people."""
+    units = ("bytes", "kB", "MB", "GB", "TB")
+    size, unit = float(n_bytes), 0
+    while size >= 1000 and unit < len(units) - 1:
+        size, unit = size / 1000, unit + 1
+    return f"{size:,.0f} bytes" if unit == 0 else f"{size:,.1f} {units[unit]}"
 
 
 class Batch(NamedTuple):
@@ -38,7 +47,13 @@ class ReplayMemory:
 
     Args:
         capacity: the most transitions kept; when full, a new one overwrites the oldest.
-        device: where the storage lives and where sampled batches are returned.
+            The storage for all of them is allocated at the first insert: a capacity whose
+            storage cannot fit in the device's memory is refused then, before allocating.
+        device: where the storage lives and where sampled batches are returned; a device
+            this machine has.
+
+    A transition holding nan or inf is refused: drawn into batch after batch, it would
+    turn the loss into nan.
 
     Example:
         >>> import torch
@@ -58,6 +73,7 @@ class ReplayMemory:
     def __init__(self, capacity: int, device: str | torch.device = "cpu") -> None:
         self.capacity = positive_int(capacity, "capacity")
         self.device = torch_device(device)
+        self._fits(bytes_per_transition=1)  # even one byte each: refuse 10**12 at once
         self.storage: tuple[torch.Tensor, ...] | None = None  # (capacity, ...) per field
         self.shapes: tuple[torch.Size, ...] = ()  # each field's (1, ...) shape, as first inserted
         self.position = 0  # the slot the next transition goes into
@@ -73,10 +89,22 @@ class ReplayMemory:
         """Copies ``transition``, a list of ``(1, ...)`` tensors, into the memory."""
         self._check(transition)
         if self.storage is None:  # the first transition: allocate room for `capacity` of them
-            self.storage = tuple(
-                torch.zeros(self.capacity, *field.shape[1:], dtype=field.dtype, device=self.device)
-                for field in transition
-            )
+            row = sum(field.element_size() * field.numel() for field in transition)
+            self._fits(row)
+            try:
+                self.storage = tuple(
+                    torch.zeros(
+                        self.capacity, *field.shape[1:], dtype=field.dtype, device=self.device
+                    )
+                    for field in transition
+                )
+            except (RuntimeError, MemoryError) as error:  # torch.OutOfMemoryError is one
+                raise MemoryError(
+                    f"Expected `capacity` to fit in the free memory of {self.device}: "
+                    f"{self.capacity:,} transitions of {row:,} bytes need "
+                    f"{_size(self.capacity * row)}, which could not be allocated; use a "
+                    "smaller capacity"
+                ) from error
             self.shapes = tuple(field.shape for field in transition)
         with torch.no_grad():  # the storage must never join an autograd graph
             for buffer, field in zip(self.storage, transition, strict=True):
@@ -103,6 +131,22 @@ class ReplayMemory:
         index = torch.randint(len(self), (batch_size,), device=self.device)
         fields = tuple(buffer.index_select(0, index) for buffer in self.storage)
         return Batch(*fields) if len(fields) == len(Batch._fields) else fields
+
+    def _fits(self, bytes_per_transition: int) -> None:
+        """Raises an error naming `capacity` if its storage exceeds the device's memory."""
+        total = memory_bytes(self.device)
+        needed = self.capacity * bytes_per_transition
+        if total is not None and needed > total:
+            per = (
+                "at least 1 byte"
+                if bytes_per_transition == 1
+                else f"{bytes_per_transition:,} bytes"
+            )
+            raise ValueError(
+                f"Expected `capacity` to fit in memory, got {self.capacity:,}: transitions of "
+                f"{per} each need {_size(needed)}, and {self.device} has {_size(total)} in all; "
+                "use a smaller capacity (100,000 transitions are plenty for this course)"
+            )
 
     def _check(self, transition: list[torch.Tensor]) -> None:
         """Raises an error naming the field unless ``transition`` fits the storage."""
@@ -136,4 +180,11 @@ class ReplayMemory:
                 raise ValueError(
                     f"Expected `transition[{i}]` to have dtype {self.storage[i].dtype} like the "
                     f"first transition, got {field.dtype}"
+                )
+        for i, field in enumerate(transition):
+            if field.is_floating_point() and not bool(torch.isfinite(field).all()):
+                raise ValueError(
+                    f"Expected `transition[{i}]` to hold finite numbers, got "
+                    f"{nonfinite_summary(field)}: a nan stored here would make every batch "
+                    "that draws it, and so the loss, nan"
                 )

@@ -8,6 +8,7 @@ no state between calls. This module holds only the controls: each plot is a figu
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from course_utils.plotting import (
     gradient_descent_figure,
     neuron_figure,
     q_values_figure,
+    schedule_value,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +50,21 @@ def _show(fig: Figure, caption: str | None = None) -> None:
     if caption is not None:
         print(caption)
     display(fig)
+
+
+def _takes(function: Callable[..., Any], name: str, wanted: str, *arguments: Any) -> None:
+    """Raises an error naming ``name`` unless ``function`` can be called with ``arguments``."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a builtin without a signature
+        return
+    try:
+        signature.bind(*arguments)
+    except TypeError:
+        raise TypeError(
+            f"Expected `{name}` to take {wanted}, {len(arguments)} argument(s), but it takes "
+            f"({', '.join(signature.parameters)})"
+        ) from None
 
 
 def _interactive(function: Callable[..., None], **controls: Any) -> ipywidgets.interactive:
@@ -131,6 +148,7 @@ def snapshot_explorer(
             )
     if not callable(plot_fn):
         raise TypeError(f"Expected `plot_fn` to be callable, payload -> Figure, got {plot_fn!r}")
+    _takes(plot_fn, "plot_fn", "(payload)", snapshots[0][1])
 
     def show(index: int) -> None:
         label, payload = snapshots[index]
@@ -170,6 +188,12 @@ def q_values_explorer(
     if q_values.ndim != 2 or q_values.shape[0] == 0:
         raise ValueError(
             f"Expected `q_values` to have shape (T, n_actions), with T > 0, got {q_values.shape}"
+        )
+    if not np.isfinite(q_values).all():
+        rows = np.flatnonzero(~np.isfinite(q_values).all(axis=1))
+        raise ValueError(
+            f"Expected `q_values` to be finite, got nan or inf in {len(rows)} of its "
+            f"{len(q_values)} rows (first: row {rows[0]}): the network's weights have diverged"
         )
     steps, n_actions = q_values.shape
     if isinstance(action_labels, str) or len(action_labels) != n_actions:
@@ -225,6 +249,8 @@ def epsilon_schedule_explorer(
     ):
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= 1:
             raise ValueError(f"Expected `{name}` to be a number in [{low:g}, 1], got {value!r}")
+    for step in (0, total_steps):  # a wrong schedule fails here, not only once drawn
+        schedule_value(schedule_fn, step, start, end, fraction)
     return _interactive(
         lambda start, end, fraction: _show(
             epsilon_schedule_figure(schedule_fn, total_steps, start, end, fraction)

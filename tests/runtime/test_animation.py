@@ -81,15 +81,26 @@ print(json.dumps({"frames": html.data.count("data:image/png;base64"),
 """
 
 
-def test_show_episode_renders_without_a_screen_or_a_chosen_driver():
+@pytest.mark.parametrize("screen", [None, ":99"], ids=["no-screen", "a-screen-variable"])
+def test_show_episode_renders_without_a_screen_or_a_chosen_driver(screen):
     """As on Colab or a server: no display, no SDL_VIDEODRIVER (conftest sets one for this
-    process, so a fresh interpreter without it), and nothing left behind in os.environ."""
-    bare = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "DISPLAY")}
+    process, so a fresh interpreter without it). Without a screen, importing course_utils
+    chooses SDL's dummy driver for the session (issue 27: no SDL error from a notebook's own
+    env.render()); with one, show_episode uses it only while it records, and leaves nothing
+    behind in os.environ."""
+    bare = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SDL_VIDEODRIVER", "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR")
+    }
+    if screen:
+        bare["DISPLAY"] = screen  # a display that is not there: only the variable counts
     done = subprocess.run(
         [sys.executable, "-c", HEADLESS], env=bare, capture_output=True, text=True, check=True
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result == {"frames": 3, "driver_left": None}
+    assert result == {"frames": 3, "driver_left": None if screen else "dummy"}
+    assert "XDG_RUNTIME_DIR" not in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("chosen", [None, "dummy", "offscreen"])

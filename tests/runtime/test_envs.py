@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
 
 import gymnasium as gym
@@ -286,7 +289,10 @@ def test_device_must_name_a_device():
 
 
 def test_discrete_space_with_a_start_is_respected():
-    env = TorchEnv(DummyEnv(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(3, start=-1)))
+    env = TorchEnv(
+        DummyEnv(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(3, start=-1)),
+        allow_no_time_limit=True,
+    )
     env.reset(seed=0)
     env.step(-1)
     with pytest.raises(ValueError, match=r"an int from -1 to 1\), got 2"):
@@ -296,7 +302,7 @@ def test_discrete_space_with_a_start_is_respected():
 @pytest.mark.parametrize(
     "device",
     [
-        "meta",  # shapes and dtypes without data, on any machine
+        "cpu",
         pytest.param(
             "cuda",
             marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU"),
@@ -315,3 +321,102 @@ def test_tensors_are_returned_on_the_requested_device(device):
         (truncated, torch.bool),
     ]:
         assert tensor.device.type == device and tensor.dtype == dtype
+
+
+# --- issue 27: bad input fails at once, with the argument named ------------------------------
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_a_device_this_machine_lacks_is_refused_up_front():
+    with pytest.raises(ValueError, match=r"`device` to be a device this machine has, got 'cuda'"):
+        TorchEnv(gym.make("CartPole-v1"), device="cuda")
+
+
+def test_the_meta_device_is_refused_up_front():
+    with pytest.raises(ValueError, match=r"`device` to be a device that stores data, got 'meta'"):
+        TorchEnv(gym.make("CartPole-v1"), device="meta")
+
+
+def test_an_environment_without_a_time_limit_is_refused_unless_allowed():
+    endless = DummyEnv(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2))
+    with pytest.raises(ValueError, match=r"`env` to have a time limit.*allow_no_time_limit=True"):
+        TorchEnv(endless)
+    with pytest.raises(ValueError, match="`env` to have a time limit"):
+        TorchEnv(gym.make("CartPole-v1").unwrapped)  # the spec stays, the TimeLimit is gone
+    assert TorchEnv(endless, allow_no_time_limit=True).unwrapped is endless
+    limited = TorchEnv(gym.wrappers.TimeLimit(endless, max_episode_steps=7))
+    assert limited.reset(seed=0)[0].shape == (1, 3)
+    with pytest.raises(TypeError, match="`allow_no_time_limit` to be True or False"):
+        TorchEnv(endless, allow_no_time_limit="yes")
+
+
+class Spoiled(gym.Wrapper):
+    """An environment that turns its reward or its state into nan or inf at step 2."""
+
+    def __init__(self, env, field, value):
+        super().__init__(env)
+        self.field, self.value, self.t = field, value, 0
+
+    def step(self, action):
+        state, reward, terminated, truncated, info = self.env.step(action)
+        self.t += 1
+        if self.t == 2 and self.field == "reward":
+            reward = self.value
+        elif self.t == 2:
+            state = state.copy()
+            state[1] = self.value
+        return state, reward, terminated, truncated, info
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("field", ["reward", "state"])
+def test_a_non_finite_reward_or_state_fails_at_the_step_that_made_it(field, value):
+    env = TorchEnv(Spoiled(gym.make("CartPole-v1"), field, value))
+    env.reset(seed=0)
+    env.step(0)  # step 1 is fine
+    with pytest.raises(ValueError, match=rf"returned a {field}.* at step 2 of the episode"):
+        env.step(0)
+
+
+def test_rendering_to_arrays_chooses_the_display_less_driver_if_none_was(monkeypatch):
+    monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    env = TorchEnv(gym.make("CartPole-v1", render_mode="rgb_array"))
+    env.reset(seed=0)
+    assert env.render().shape == (400, 600, 3)
+    assert os.environ["SDL_VIDEODRIVER"] == "dummy"
+    monkeypatch.setenv("SDL_VIDEODRIVER", "offscreen")  # a driver the caller chose is kept
+    env.render()
+    assert os.environ["SDL_VIDEODRIVER"] == "offscreen"
+    env.close()
+
+
+# What 03 and 04 do before any course_utils function: import it, then render a plain env.
+RENDER = """
+import course_utils, gymnasium as gym, os
+env = gym.make("CartPole-v1", render_mode="rgb_array")
+env.reset(seed=0)
+print(env.render().shape, os.environ.get("SDL_VIDEODRIVER"))
+"""
+
+
+@pytest.mark.parametrize("screen", [None, ":0"], ids=["no-screen", "screen"])
+def test_no_sdl_error_on_a_machine_without_a_screen(tmp_path, screen):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SDL_VIDEODRIVER", "XDG_RUNTIME_DIR", "DISPLAY", "WAYLAND_DISPLAY")
+    }
+    if screen:  # a screen that is not there: only the variable matters to course_utils
+        env["DISPLAY"] = screen
+        code = RENDER.replace("env.reset(seed=0)\nprint(env.render().shape", "print((0,)")
+    else:
+        code = RENDER
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    if screen:
+        assert done.stdout.split()[-1] == "None", "a machine with a screen keeps SDL's choice"
+    else:
+        assert done.stdout.split() == ["(400,", "600,", "3)", "dummy"]
+        assert "XDG_RUNTIME_DIR" not in done.stderr, done.stderr

@@ -195,3 +195,46 @@ def test_every_seeded_function_accepts_the_same_seeds(seed):
     env = TorchEnv(gym.make("CartPole-v1"))
     seed_everything(env, seed)
     assert evaluate(env, balance, episodes=1, seed=seed).shape == (1,)
+
+
+# --- issue 27: an evaluation always ends, and says why it cannot run --------------------------
+
+
+class Endless(gym.Env):
+    """An environment whose episodes never end by themselves: reward 1 per step."""
+
+    observation_space = gym.spaces.Box(-1, 1, (4,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(4, np.float32), {}
+
+    def step(self, action):
+        return np.zeros(4, np.float32), 1.0, False, False, {}
+
+
+def test_evaluate_needs_a_step_limit_where_the_environment_has_none():
+    env = TorchEnv(Endless(), allow_no_time_limit=True)
+    with pytest.raises(ValueError, match=r"Expected `max_steps`.* `env` has no time limit"):
+        evaluate(env, lambda state: torch.tensor([[0]]), episodes=1)
+    returns = evaluate(env, lambda state: torch.tensor([[0]]), episodes=2, max_steps=25)
+    assert returns.tolist() == [25.0, 25.0]
+
+
+def test_evaluate_stops_at_the_time_limit_by_default_and_at_max_steps_if_given():
+    env = TorchEnv(gym.make("CartPole-v1"))
+    assert evaluate(env, balance, episodes=2).tolist() == [500.0, 500.0]  # CartPole-v1's limit
+    assert evaluate(env, balance, episodes=2, max_steps=30).tolist() == [30.0, 30.0]
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match=r"`max_steps` to be a positive int"):
+            evaluate(env, balance, episodes=1, max_steps=bad)
+
+
+def test_a_network_of_the_wrong_input_size_is_named_with_the_state_it_got():
+    env = TorchEnv(gym.make("CartPole-v1"))
+    q_network = nn.Linear(3, 2)  # CartPole has 4 state variables
+    with pytest.raises(
+        ValueError, match=r"`policy` to take a state of `env`, a \(1, 4\).* 4 inputs"
+    ):
+        evaluate(env, lambda state: q_network(state).argmax(dim=-1, keepdim=True), episodes=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -261,7 +263,7 @@ def test_every_figure_is_public_in_plotting_and_none_is_left_in_widgets():
         for name, value in vars(widgets).items()
         if callable(value) and getattr(value, "__module__", None) == widgets.__name__
     }
-    assert defined_in_widgets == {"_show", "_interactive", *widgets.__all__}
+    assert defined_in_widgets == {"_show", "_interactive", "_takes", *widgets.__all__}
 
 
 @pytest.mark.parametrize("bad", [True, 2.0, 0, -3], ids=["bool", "float", "zero", "negative"])
@@ -282,3 +284,105 @@ def test_integer_arguments_name_themselves_when_rejected(name, plot, bad):
         ValueError, match=rf"Expected `{name}` to be (a positive int|an int >= 2), got"
     ):
         plot(bad)
+
+
+# --- issue 27: no blank figure without a word, no raw error from bad input -------------------
+
+
+@pytest.mark.parametrize(
+    ("xlabels", "error", "message"),
+    [
+        ("x", TypeError, r"`xlabels` to be a dict of statistic name -> axis label, got 'x'"),
+        (["Episode"], TypeError, r"`xlabels` to be a dict"),
+        ({"Retuns": "Episode"}, ValueError, r"`xlabels` to name statistics of `stats`"),
+    ],
+    ids=["a-string", "a-list", "a-misspelt-name"],
+)
+def test_plot_stats_names_bad_xlabels(xlabels, error, message):
+    with pytest.raises(error, match=message):
+        plot_stats({"Returns": [1.0, 2.0]}, xlabels=xlabels)
+
+
+def test_a_statistic_without_a_finite_value_says_so_in_its_panel():
+    with pytest.warns(UserWarning, match=r"stats\['Loss'\] holds no finite value"):
+        fig = plot_stats({"Returns": [1.0, 2.0, 3.0], "Loss": [float("nan")] * 3})
+    texts = [text.get_text() for text in fig.axes[1].texts]
+    assert texts == ["no finite values (3 nan/inf) to plot"]
+    assert len(fig.axes[0].texts) == 0  # a panel with values gets no note
+
+
+def test_nan_is_a_missing_value_and_inf_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the loss of episodes without an update: no warning
+        plot_stats({"Loss": [float("nan"), float("nan"), 1.0, 0.5]})
+    with pytest.warns(UserWarning, match=r"stats\['Loss'\] holds 1 infinite value.*diverged"):
+        plot_stats({"Loss": [1.0, float("inf"), 2.0]})
+
+
+def test_a_float64_network_is_given_float64_states(mountain_car):
+    q_network = ConstantQ([1.0, 2.0, 5.0]).double()
+    fig = plot_cost_to_go(q_network, mountain_car, resolution=5)
+    assert q_network.seen.dtype == torch.float64 and isinstance(fig, Figure)
+
+
+def test_a_network_returning_nan_is_refused_rather_than_drawn_blank(mountain_car):
+    q_network = ConstantQ([1.0, float("nan"), 5.0])
+    for plot in (
+        lambda: plot_cost_to_go(q_network, mountain_car, resolution=5),
+        lambda: plot_max_q(q_network, mountain_car, ["L", "N", "R"], resolution=5),
+    ):
+        with pytest.raises(ValueError, match=r"`q_network` to return finite q-values.* 25 of"):
+            plot()
+
+
+@pytest.mark.parametrize(
+    ("q_values", "t", "message"),
+    [
+        (np.ones((3, 2)), 3, r"`t` to be a step of the episode, an int from 0 to 2, got 3"),
+        (np.ones((3, 2)), -1, r"`t` to be a step .* got -1"),
+        (np.ones((3, 2)), 1.0, r"`t` to be a step .* got 1.0"),
+        (np.full((3, 2), np.nan), 0, r"`q_values` to be finite, got nan or inf in 3 of its 3"),
+        (np.ones(3), 0, r"`q_values` to have shape \(T, n_actions\)"),
+        (np.ones((3, 3)), 0, r"`action_labels` to name each of the 3 actions"),
+    ],
+    ids=["t-too-large", "t-negative", "t-float", "all-nan", "one-dimensional", "labels"],
+)
+def test_q_values_figure_names_bad_input(q_values, t, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.q_values_figure(q_values, ["Left", "Right"], t=t)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "steps", "message"),
+    [
+        (float("nan"), -1, r"`alpha` to be a finite number, got nan"),
+        (float("inf"), 5, r"`alpha` to be a finite number, got inf"),
+        (-0.1, 5, r"`alpha` to be a positive learning rate"),
+        (0.1, -1, r"`steps` to be an int >= 0, got -1"),
+        (0.1, 2.5, r"`steps` to be an int >= 0, got 2.5"),
+    ],
+    ids=["nan-and-negative", "inf", "negative-alpha", "negative-steps", "float-steps"],
+)
+def test_gradient_descent_figure_names_bad_input(alpha, steps, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.gradient_descent_figure(alpha, steps)
+
+
+def test_neuron_figure_refuses_non_finite_parameters():
+    with pytest.raises(ValueError, match=r"`w` to be a finite number, got nan"):
+        plotting.neuron_figure(float("nan"), 0.0, "relu")
+
+
+@pytest.mark.parametrize(
+    ("schedule_fn", "error", "message"),
+    [
+        (lambda step, start: start, TypeError, r"four arguments, but it takes \(step, start\)"),
+        (lambda step, start, end, fraction: 2.0, ValueError, r"an ε in \[0, 1\], got 2.0 at step"),
+        (lambda step, start, end, fraction: None, ValueError, r"an ε in \[0, 1\], got None"),
+        ("linear", TypeError, r"`schedule_fn` to be callable"),
+    ],
+    ids=["two-arguments", "above-one", "returns-none", "not-callable"],
+)
+def test_a_wrong_schedule_is_named(schedule_fn, error, message):
+    with pytest.raises(error, match=message):
+        plotting.epsilon_schedule_figure(schedule_fn, 100, 1.0, 0.05, 0.1)

@@ -303,7 +303,7 @@ def test_sample_is_much_faster_than_the_slides_memory():
 @pytest.mark.parametrize(
     "device",
     [
-        "meta",  # storage and sampling off the CPU, shapes and dtypes only, on any machine
+        "cpu",
         pytest.param(
             "cuda",
             marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU"),
@@ -318,3 +318,67 @@ def test_memory_on_another_device_returns_batches_there(device):
     assert all(field.device.type == device for field in batch)
     assert [field.shape for field in batch] == [(4, 4), (4, 1), (4, 1), (4, 1), (4, 4)]
     assert [field.dtype for field in batch[1:4]] == [torch.int64, torch.float32, torch.bool]
+
+
+# --- issue 27: devices, capacities and values that cannot work fail at once -------------------
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [
+        ("meta", "a device that stores data, got 'meta'"),
+        pytest.param(
+            "cuda",
+            "a device this machine has, got 'cuda'",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU"),
+        ),
+        ("cuda:99", "a device this machine has"),  # no GPU, or fewer than 100
+    ],
+)
+def test_a_device_that_cannot_store_the_memory_is_refused_up_front(device, message):
+    with pytest.raises(ValueError, match=rf"`device` to be {message}"):
+        ReplayMemory(10, device=device)
+
+
+def test_a_capacity_larger_than_memory_is_refused_when_created():
+    with pytest.raises(ValueError, match=r"`capacity` to fit in memory, got 1,000,000,000,000"):
+        ReplayMemory(10**12)
+
+
+def test_a_capacity_whose_transitions_cannot_fit_is_refused_before_allocating(monkeypatch):
+    from course_utils._validation import memory_bytes
+
+    total = memory_bytes(torch.device("cpu"))
+    memory = ReplayMemory(total // 10)  # 1 byte each would fit; 45 bytes each cannot
+    allocated = []
+    monkeypatch.setattr(torch, "zeros", lambda *a, **k: allocated.append(a))
+    with pytest.raises(ValueError, match=r"`capacity` to fit in memory.* of 45 bytes each need"):
+        memory.insert(transition())
+    assert allocated == [] and memory.storage is None
+
+
+def test_an_allocation_that_fails_names_the_capacity(monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
+
+    memory = ReplayMemory(1_000)
+    monkeypatch.setattr(torch, "zeros", out_of_memory)
+    with pytest.raises(
+        MemoryError, match=r"`capacity` to fit in the free memory.* 1,000 transitions"
+    ):
+        memory.insert(transition())
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+@pytest.mark.parametrize("field", [0, 2, 4])
+@pytest.mark.parametrize("first", [True, False], ids=["first-insert", "later-insert"])
+def test_a_transition_holding_nan_or_inf_is_refused(field, value, first):
+    memory = ReplayMemory(10)
+    if not first:
+        memory.insert(transition(1))
+    bad = transition(2)
+    bad[field] = bad[field].clone()
+    bad[field][0, 0] = value
+    with pytest.raises(ValueError, match=rf"`transition\[{field}\]` to hold finite numbers"):
+        memory.insert(bad)
+    assert len(memory) == (0 if first else 1)  # nothing of it was stored

@@ -170,3 +170,34 @@ def test_explorers_keep_no_state_between_calls(shown):
     first, second = widgets.neuron_explorer(), widgets.neuron_explorer()
     controls(first)["w"].value = -3.0
     assert controls(second)["w"].value == 1.0
+
+
+# --- issue 27: a wrong function fails when the explorer is built, not once drawn -------------
+
+
+@pytest.mark.parametrize(
+    ("schedule_fn", "error", "message"),
+    [
+        (lambda step, start: start, TypeError, r"four arguments, but it takes \(step, start\)"),
+        (lambda step, start, end: start, TypeError, r"four arguments"),
+        (lambda step, start, end, fraction: -1.0, ValueError, r"an ε in \[0, 1\], got -1.0"),
+        (lambda step, start, end, fraction: 1 / 0, ZeroDivisionError, r"division by zero"),
+    ],
+    ids=["two-arguments", "three-arguments", "negative-epsilon", "raises"],
+)
+def test_epsilon_schedule_explorer_refuses_a_wrong_schedule_when_built(schedule_fn, error, message):
+    with pytest.raises(error, match=message):
+        widgets.epsilon_schedule_explorer(schedule_fn, 1_000)
+
+
+def test_snapshot_explorer_refuses_a_plot_fn_of_the_wrong_arity_when_built():
+    with pytest.raises(TypeError, match=r"`plot_fn` to take \(payload\), 1 argument.* \(a, b\)"):
+        widgets.snapshot_explorer([("start", 1.0)], lambda a, b: None)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_q_values_explorer_refuses_non_finite_q_values_when_built(bad):
+    q_values = np.ones((4, 2))
+    q_values[2, 1] = bad
+    with pytest.raises(ValueError, match=r"`q_values` to be finite.* 1 of its 4 rows .*row 2"):
+        widgets.q_values_explorer(q_values, ["Left", "Right"])
