@@ -94,10 +94,13 @@ $(GRADING_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,grading]"
 	@touch $@
 
-# An nbgrader course directory from the solution notebooks (stamped copies, solution-only
-# cells left out); then: cd $(GRADING_DIR) && PATH=$(abspath $(BIN)):$$PATH nbgrader generate_assignment NN_name
+# Two nbgrader course directories, English and Korean (course ids deep-rl-course and
+# deep-rl-course-ko: both can be released on one hub), from the solution notebooks (stamped
+# copies, solution-only cells left out); then: cd $(GRADING_DIR) && PATH=$(abspath $(BIN)):$$PATH
+# nbgrader generate_assignment NN_name, and `make grade ASSIGNMENT=NN_name` (GRADING_DIR=...-ko).
 assignments: $(GRADING_STAMP)
 	$(BIN)/python -m tools.grading assignments notebooks/solutions $(GRADING_DIR)
+	$(BIN)/python -m tools.grading assignments notebooks/ko/solutions $(GRADING_DIR)-ko --course-id deep-rl-course-ko
 
 # Grade every submission of one assignment, each in a bubblewrap sandbox (tools/grade.py);
 # replaces `nbgrader autograde`: scores go to the gradebook, reports to $(GRADING_DIR)/reports/.

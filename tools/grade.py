@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -341,9 +341,13 @@ def _job(source: SourceAssignment, sub: Submission, full: bool, timeout_s: float
 
 
 def _package_dir() -> Path:
-    import course_utils
+    """The course package's folder, found without importing it (and torch) here."""
+    import importlib.util
 
-    return Path(course_utils.__file__).resolve().parent
+    spec = importlib.util.find_spec("course_utils")
+    if spec is None or not spec.submodule_search_locations:
+        raise GradeError("course_utils is not installed in this environment (make assignments)")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 def package_manifest(folder: Path | None = None) -> str:
@@ -660,12 +664,23 @@ def grade_assignment(
                 )
         report["students"][student] = {
             "kind": sub.kind,
+            "sandboxed": not unsafe,
             "score": total,
             "max_score": source.max_score,
             "seconds": round(seconds, 1),
             "notes": notes,
+            "timing": {
+                **(result or {}).get("timing", {}),
+                **{e["label"]: e.get("seconds") for e in (result or {}).get("exercises", [])},
+            },
             "checks": {
-                r.grade_id: {"points": r.points, "outcome": r.outcome, "detail": r.detail}
+                r.grade_id: {
+                    "exercise": r.exercise,
+                    "points": r.points,
+                    "max_points": r.max_points,
+                    "outcome": r.outcome,
+                    "detail": r.detail,
+                }
                 for r in rows
             },
         }
@@ -686,36 +701,33 @@ def _loud(note: str) -> bool:
                                    "to read", "CHANGED", "TIMEOUT", "CRASHED", "failed"))  # fmt: skip
 
 
-def _write_reports(
-    course_dir: Path, assignment: str, report: dict, rows: Iterable[CheckResult]
-) -> None:
+def _write_reports(course_dir: Path, assignment: str, report: dict, rows) -> None:
+    """reports/<assignment>.json, .csv and .txt; grading some students (--student) updates
+    their entries and keeps the others'."""
     folder = course_dir / "reports"
     folder.mkdir(exist_ok=True)
+    path = folder / f"{assignment}.json"
+    merged = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    students = {**merged.get("students", {}), **report["students"]}
+    report = {**report, "students": dict(sorted(students.items()))}
+    path.write_text(json.dumps(report, indent=1), encoding="utf-8")
     with (folder / f"{assignment}.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(
             ["student", "exercise", "grade_id", "points", "max_points", "outcome", "detail"]
         )
-        for r in rows:
-            writer.writerow(
-                [
-                    r.student,
-                    r.exercise,
-                    r.grade_id,
-                    f"{r.points:g}",
-                    f"{r.max_points:g}",
-                    r.outcome,
-                    r.detail,
-                ]
-            )
-    (folder / f"{assignment}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    lines = [
-        f"Grading report: {assignment} ({'sandboxed' if report['sandboxed'] else 'UNSANDBOXED (--unsafe)'})",
-        "",
-    ]
+        for student, entry in report["students"].items():
+            for grade_id, check in entry["checks"].items():
+                writer.writerow([
+                    student, check["exercise"], grade_id, f"{check['points']:g}",
+                    f"{check['max_points']:g}", check["outcome"], check["detail"],
+                ])  # fmt: skip
+    how = "sandboxed" if report["sandboxed"] else "UNSANDBOXED (--unsafe)"
+    lines = [f"Grading report: {assignment} (last run {how})", ""]
     for student, entry in report["students"].items():
         lines.append(
-            f"{student}: {entry['score']:g}/{entry['max_score']:g} ({entry['kind']}, {entry['seconds']} s)"
+            f"{student}: {entry['score']:g}/{entry['max_score']:g} "
+            f"({entry['kind']}, {entry['seconds']} s{'' if entry.get('sandboxed', True) else ', UNSANDBOXED'})"
         )
         lines += [f"    ! {note}" for note in entry["notes"]]
     (folder / f"{assignment}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

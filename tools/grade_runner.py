@@ -127,6 +127,9 @@ def compare(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]])
                 problems.append(f"{what}" if attr == "<module>" else what)
         if course:
             problems += [f"{name}.{attr} added" for attr in now if attr not in was]
+    for name in after:
+        if _is_course(name) and name not in before:
+            problems.append(f"module {name} added to sys.modules")
     return problems
 
 
@@ -280,6 +283,18 @@ def run_exercise(exercise: dict, pristine: dict, checks_module: types.ModuleType
 # --------------------------------------------------------------------------- the parent
 
 
+def import_all_course_modules() -> None:
+    """Every module of the course package, so that the snapshot covers each of them and a
+    course_utils module that appears later can only be the student's."""
+    import pkgutil
+
+    import course_utils
+
+    for info in pkgutil.walk_packages(course_utils.__path__, "course_utils."):
+        with contextlib.suppress(Exception):
+            __import__(info.name)
+
+
 def _child(exercise: dict, pristine: dict, checks_module, write_fd: int, token: str, cpu_s: int):
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))
     out = os.fdopen(write_fd, "w")
@@ -331,6 +346,7 @@ def _wait(pid: int, read_fd: int, wall_s: float) -> tuple[str, str]:
 
 
 def main(job_path: str) -> int:
+    started = time.monotonic()
     with open(job_path, encoding="utf-8") as f:
         job = json.load(f)
     os.environ["COURSE_UTILS_GRADING"] = "1"
@@ -342,8 +358,11 @@ def main(job_path: str) -> int:
             __import__(module)
     import course_utils.checks as checks_module
 
+    import_all_course_modules()
+
     pristine = {n: getattr(checks_module, n) for n in dir(checks_module) if n.startswith("check_")}
     exercises = []
+    timing = {"imports_s": round(time.monotonic() - started, 2)}
     for exercise in job["exercises"]:
         token = secrets.token_hex(16)
         read_fd, write_fd = os.pipe()
@@ -373,7 +392,7 @@ def main(job_path: str) -> int:
         exercises.append(outcome)
     # Written last, by this process, in which no notebook code has run.
     with open(job["result_path"], "w", encoding="utf-8") as f:
-        json.dump({"exercises": exercises}, f)
+        json.dump({"exercises": exercises, "timing": timing}, f)
     return 0
 
 

@@ -7,6 +7,13 @@ tool writes the cell metadata that nbgrader reads (schema 3)::
     python -m tools.grading stamp notebooks/solutions            # write the metadata
     python -m tools.grading stamp --check notebooks/solutions    # missing or stale? exit 1
     python -m tools.grading assignments notebooks/solutions _build/grading   # make assignments
+    python -m tools.grading assignments notebooks/ko/solutions _build/grading-ko \
+        --course-id deep-rl-course-ko                                      # the Korean course
+    python -m tools.grading grade _build/grading NN_name [--student ID] [--unsafe]
+                                                                 # make grade ASSIGNMENT=NN_name
+
+``grade`` replaces ``nbgrader autograde``: see :mod:`tools.grade` (pristine checks, a
+bubblewrap sandbox per submission, a report of tampering) and docs/instructor-guide.md.
 
 What is stamped
 ---------------
@@ -86,6 +93,7 @@ from tools.student_notebooks import (
 __all__ = [
     "CELL_TIMEOUT_S",
     "COURSE_ID",
+    "COURSE_ID_KO",
     "POINTS_FILE",
     "Exercise",
     "GradingError",
@@ -104,6 +112,9 @@ __all__ = [
 
 SCHEMA_VERSION = 3
 COURSE_ID = "deep-rl-course"
+# The Korean edition is a course of its own (same assignment names, its own course id), so
+# both can be released on one hub: `make assignments` writes it to <course>-ko.
+COURSE_ID_KO = "deep-rl-course-ko"
 POINTS_FILE = Path(__file__).with_name("points.toml")
 # Seconds nbgrader gives one cell. The longest cell is notebook 05's ablation: 169-211 s on
 # the 2-core benchmark VM (benchmarks/RESULTS.md), about 4 min on a laptop; 900 s leaves
@@ -337,9 +348,10 @@ def config_text(timeout_s: int = CELL_TIMEOUT_S, course_id: str = COURSE_ID) -> 
 c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = "{course_id}"
-# Seconds per cell. Grading runs each notebook as students do, training included: the
-# longest cell (notebook 05's ablation) takes about 4 min on a laptop. nbgrader's default,
-# 30 s, would stop every training cell.
+# Seconds per cell, for `nbgrader autograde` (which runs every cell, training included:
+# the longest, notebook 05's ablation, takes about 4 min on a laptop; nbgrader's default of
+# 30 s would stop it). Grade with `make grade` instead: it runs only what the checks need,
+# in a sandbox, with the pristine checks (tools/grade.py).
 c.Execute.timeout = {timeout_s}
 # A solution region outside an answer cell is an error, never a leaked solution.
 c.ClearSolutions.enforce_metadata = True
@@ -347,7 +359,10 @@ c.ClearSolutions.enforce_metadata = True
 
 
 def make_course(
-    src_dir: Path | str, course_dir: Path | str, points_file: Path | str = POINTS_FILE
+    src_dir: Path | str,
+    course_dir: Path | str,
+    points_file: Path | str = POINTS_FILE,
+    course_id: str = COURSE_ID,
 ) -> list[Path]:
     """Lay out an nbgrader course directory; return the source notebooks written.
 
@@ -357,7 +372,7 @@ def make_course(
     points = load_points(points_file)
     course = Path(course_dir)
     course.mkdir(parents=True, exist_ok=True)
-    (course / "nbgrader_config.py").write_text(config_text(), encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(config_text(course_id=course_id), encoding="utf-8")
     written = []
     for path in solution_notebooks(src_dir):
         nb = nbformat.read(path, as_version=4)
@@ -401,6 +416,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     course = commands.add_parser("assignments", help="lay out an nbgrader course directory")
     course.add_argument("folder", type=Path, help="folder of solution notebooks")
     course.add_argument("course_dir", type=Path, help="the nbgrader course directory")
+    course.add_argument(
+        "--course-id",
+        default=COURSE_ID,
+        help=f"nbgrader course id (default {COURSE_ID}; the Korean edition: {COURSE_ID_KO})",
+    )
     for sub in (stamp, course):
         sub.add_argument("--points", type=Path, default=POINTS_FILE, help="points table (TOML)")
     grade = commands.add_parser(
@@ -434,7 +454,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: no NN_*.ipynb notebooks in {args.folder}", file=sys.stderr)
             return 2
         if args.command == "assignments":
-            for path in make_course(args.folder, args.course_dir, args.points):
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", args.course_id):
+                print(
+                    f"error: --course-id {args.course_id!r}: letters, digits, . _ -",
+                    file=sys.stderr,
+                )
+                return 2
+            for path in make_course(args.folder, args.course_dir, args.points, args.course_id):
                 print(f"wrote {path}")
             print("\n".join(_summary(args.folder, load_points(args.points))))
             print(f"next: cd {args.course_dir} && nbgrader generate_assignment <name>")

@@ -384,3 +384,21 @@ def test_one_exercise_with_several_regions_in_its_cell_is_one_answer() -> None:
     stamp_notebook(nb, POINTS)
     assert nbgrader_of(nb, "ex")["grade_id"] == "exercise_1_2"
     assert nbgrader_of(nb, "c")["points"] == 3
+
+
+def test_the_korean_edition_is_a_course_of_its_own(tmp_path: Path) -> None:
+    """Both editions on one hub: same assignment names, distinct course ids."""
+    korean = REPO / "notebooks" / "ko" / "solutions"
+    english = grading.make_course(SOLUTIONS, tmp_path / "en")
+    written = grading.make_course(korean, tmp_path / "ko", course_id=grading.COURSE_ID_KO)
+    assert [p.name for p in written] == [p.name for p in english]
+    assert grading.COURSE_ID_KO != grading.COURSE_ID
+    config = (tmp_path / "ko" / "nbgrader_config.py").read_text()
+    assert f'c.CourseDirectory.course_id = "{grading.COURSE_ID_KO}"' in config
+    points = grading.load_points()
+    for path in written:
+        nb = nbformat.read(path, as_version=4)
+        assert grading._problems(nb, points, path.name) == []  # stamped like the English
+        assert any("checks.set_language(\"ko\")" in c.source for c in nb.cells)
+    bad = run_cli("assignments", str(korean), str(tmp_path / "x"), "--course-id", "a b")
+    assert bad.returncode == 2 and "--course-id" in bad.stderr
