@@ -14,6 +14,11 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 STAMP   := $(VENV)/.installed-lab-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 GRADING_STAMP := $(VENV)/.installed-grading
+CLASSROOM_STAMP := $(VENV)/.installed-classroom
+# The hub's proxy, from npm, into a local node_modules (deploy/jupyterhub_config.py finds it).
+PROXY := _build/classroom/node_modules/.bin/configurable-http-proxy
+# The single-machine hub's state (database, cookie secret): root only.
+CLASSROOM_STATE ?= /srv/classroom
 # The nbgrader course directory `make assignments` lays out.
 GRADING_DIR ?= _build/grading
 
@@ -22,7 +27,7 @@ export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides assignments grade bubblewrap install clean help
+.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides assignments grade bubblewrap classroom install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
@@ -34,6 +39,7 @@ help:
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
 	@echo "make assignments  lay out an nbgrader course directory in $(GRADING_DIR)"
 	@echo "make grade ASSIGNMENT=NN_name  grade its submissions, each in a sandbox"
+	@echo "make classroom  run JupyterHub for a small class on this machine (root; deploy/)"
 
 # The install runs when the stamp is missing or older than what defines the environment.
 $(STAMP): pyproject.toml constraints.txt
@@ -52,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check course_utils tools tests benchmarks
 
 # The unit tests include the nbgrader round trip (tests/tools/test_grading.py): the grading extra.
-unit: $(GRADING_STAMP) bubblewrap
+unit: $(GRADING_STAMP) bubblewrap $(CLASSROOM_STAMP) $(PROXY)
 	$(BIN)/python -m pytest -q
 
 notebooks: $(STAMP)
@@ -115,6 +121,18 @@ bubblewrap:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
 	  else echo "bubblewrap is missing (sudo apt-get install -y bubblewrap); make grade will refuse to grade" >&2; fi; }
+
+# JupyterHub for a small class on this machine (docs/instructor-guide.md, "A class on
+# JupyterHub"): run as root, with CLASSROOM_ADMIN_PASSWORD set; CLASSROOM_URL to change the address.
+$(CLASSROOM_STAMP): $(GRADING_STAMP) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,grading,classroom]"
+	@touch $@
+
+$(PROXY):
+	npm install --silent --no-audit --no-fund --prefix _build/classroom configurable-http-proxy@5.3.0
+
+classroom: $(CLASSROOM_STAMP) $(PROXY)
+	CLASSROOM_STATE=$(CLASSROOM_STATE) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 clean:
 	rm -rf $(VENV) _build test-artifacts .pytest_cache .ruff_cache

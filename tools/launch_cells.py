@@ -1,7 +1,11 @@
 """Launch badges (Colab, Binder) and the Colab setup cell of every course notebook.
 
 The repository URL is written once, in ``pyproject.toml`` (``[project.urls] Repository``);
-every badge and the Colab install line are derived from it here.
+every badge and the Colab install line are derived from it here. Badges open the student
+edition (the branch ``student``, written by ``python -m tools.student_edition``), never a
+copy with solutions; the Colab cell installs ``course_utils`` at a fixed release tag
+(``v`` + the version in pyproject.toml), which the student edition replaces by the commit
+of ``main`` it was made from.
 
 ``python -m tools.launch_cells notebooks/solutions`` (re)writes, right after the title
 cell of each solution notebook, a markdown cell tagged ``badges`` and a code cell tagged
@@ -13,13 +17,14 @@ them verbatim into the student notebooks: run it after this command.
 >>> slug
 'deep-rl-course/deep-rl-course'
 >>> binder_url("01_neural_networks.ipynb", repository="https://github.com/o/r")
-'https://mybinder.org/v2/gh/o/r/HEAD?urlpath=lab/tree/notebooks/01_neural_networks.ipynb'
+'https://mybinder.org/v2/gh/o/r/student?urlpath=lab/tree/notebooks/01_neural_networks.ipynb'
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -31,7 +36,9 @@ from tools.cells import BADGES, COLAB_SETUP, has_tag
 
 __all__ = [
     "BADGES_TAG",
+    "BRANCH",
     "SETUP_TAG",
+    "STUDENT_BRANCH",
     "binder_url",
     "colab_setup_source",
     "colab_url",
@@ -39,13 +46,16 @@ __all__ = [
     "main",
     "notebook_badges",
     "readme_badges",
+    "release_tag",
     "repository_url",
     "sync_notebook",
 ]
 
 BADGES_TAG = BADGES
 SETUP_TAG = COLAB_SETUP
-BRANCH = "main"
+BRANCH = "main"  # the complete course, for instructors and maintainers
+STUDENT_BRANCH = "student"  # what students open: no solutions (tools.student_edition)
+FIRST_NOTEBOOK = "01_neural_networks.ipynb"  # where the README's Colab badge starts
 NOTEBOOK_DIR = "notebooks"
 
 _COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -69,6 +79,15 @@ def repository_url(pyproject: Path = Path("pyproject.toml")) -> str:
     return str(urls["Repository"]).rstrip("/")
 
 
+def release_tag(pyproject: Path = Path("pyproject.toml")) -> str:
+    """``v<version>``: the release tag of the version in pyproject.toml."""
+    with pyproject.open("rb") as f:
+        version = tomllib.load(f).get("project", {}).get("version")
+    if not version:
+        raise KeyError(f"{pyproject} has no `version` in its [project] table")
+    return f"v{version}"
+
+
 def github_slug(url: str) -> str:
     """``owner/name`` of a GitHub repository URL."""
     prefix = "https://github.com/"
@@ -88,22 +107,22 @@ def _student_path(notebook: str, folder: str = NOTEBOOK_DIR) -> str:
 
 
 def colab_url(notebook: str, repository: str | None = None, folder: str = NOTEBOOK_DIR) -> str:
-    """Colab link that opens the student notebook ``<folder>/<name>`` from GitHub.
+    """Colab link that opens the student notebook ``<folder>/<name>`` of the student edition.
 
     ``folder`` is ``notebooks`` for the English edition, ``notebooks/ko`` for the Korean.
     """
     slug = github_slug(repository or repository_url())
     path = _student_path(notebook, folder)
-    return f"https://colab.research.google.com/github/{slug}/blob/{BRANCH}/{path}"
+    return f"https://colab.research.google.com/github/{slug}/blob/{STUDENT_BRANCH}/{path}"
 
 
 def binder_url(
     notebook: str | None = None, repository: str | None = None, folder: str = NOTEBOOK_DIR
 ) -> str:
-    """mybinder.org link that opens JupyterLab on ``<folder>/<name>`` (or the folder)."""
+    """mybinder.org link: the student edition in JupyterLab, on ``<folder>/<name>`` or the folder."""
     slug = github_slug(repository or repository_url())
     target = _student_path(notebook, folder) if notebook else folder
-    return f"https://mybinder.org/v2/gh/{slug}/HEAD?urlpath=lab/tree/{target}"
+    return f"https://mybinder.org/v2/gh/{slug}/{STUDENT_BRANCH}?urlpath=lab/tree/{target}"
 
 
 def notebook_badges(
@@ -119,31 +138,38 @@ def notebook_badges(
 def readme_badges(repository: str | None = None) -> str:
     """Markdown of the README's badges for the course as a whole.
 
-    Colab opens its GitHub browser on the repository (a list of the notebooks to pick
-    from); Binder opens JupyterLab on the ``notebooks/`` folder.
+    Colab opens the first notebook (Colab opens a notebook, not a folder; the course table
+    has a badge per notebook); Binder opens JupyterLab on the ``notebooks/`` folder. Both
+    open the student edition.
     """
-    slug = github_slug(repository or repository_url())
+    repository = repository or repository_url()
     return (
-        f"[![Open In Colab]({_COLAB_BADGE})](https://colab.research.google.com/github/{slug}) "
+        f"[![Open In Colab]({_COLAB_BADGE})]({colab_url(FIRST_NOTEBOOK, repository)}) "
         f"[![Launch Binder]({_BINDER_BADGE})]({binder_url(None, repository)})"
     )
 
 
-def colab_setup_source(repository: str | None = None) -> str:
+def colab_setup_source(repository: str | None = None, ref: str | None = None) -> str:
     """Source of the setup cell: installs course_utils on Colab only, silent elsewhere.
 
     ``--no-deps`` keeps Colab's own torch, ipywidgets 7 and pygame; gymnasium is the one
     dependency Colab may lack, installed without its ``[classic-control]`` extra, whose
-    pygame-ce would replace Colab's pygame.
+    pygame-ce would replace Colab's pygame. ``ref`` is the git tag or commit installed
+    (default: :func:`release_tag`), never a moving branch.
     """
     url = repository or repository_url()
+    ref = ref or release_tag()
+    if not re.fullmatch(r"v\d[\w.]*|[0-9a-f]{40}", ref):
+        raise ValueError(
+            f"Expected a release tag v<version> or a full commit id, actually: {ref!r}"
+        )
     return (
         "# Colab only: install the course helpers, keeping Colab's own torch, ipywidgets and\n"
         "# pygame. Anywhere else (make lab, Binder, conda) this cell does nothing.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install --quiet --no-deps "course_utils @ git+{url}@{BRANCH}"\n'
+        f'    %pip install --quiet --no-deps "course_utils @ git+{url}@{ref}"\n'
         '    %pip install --quiet "gymnasium>=1.0"'
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import types
@@ -43,24 +44,41 @@ def test_github_slug_rejects_other_urls(url):
         launch.github_slug(url)
 
 
-def test_badges_point_to_the_student_notebook():
+def test_badges_point_to_the_student_notebook_of_the_student_edition():
     badges = launch.notebook_badges("01_neural_networks.ipynb", REPO)
     assert (
-        "https://colab.research.google.com/github/deep-rl-course/deep-rl-course/blob/main/"
+        "https://colab.research.google.com/github/deep-rl-course/deep-rl-course/blob/student/"
         "notebooks/01_neural_networks.ipynb" in badges
     )
     assert (
-        "https://mybinder.org/v2/gh/deep-rl-course/deep-rl-course/HEAD"
+        "https://mybinder.org/v2/gh/deep-rl-course/deep-rl-course/student"
         "?urlpath=lab/tree/notebooks/01_neural_networks.ipynb" in badges
     )
+    assert "/main/" not in badges and "/HEAD" not in badges  # main carries the solutions
     # A solution path gives the same badges: students open notebooks/NN_name.ipynb.
     assert launch.notebook_badges("notebooks/solutions/01_neural_networks.ipynb", REPO) == badges
 
 
-def test_readme_badges_open_the_whole_course():
+def test_readme_badges_open_a_notebook_and_the_course_of_the_student_edition():
     badges = launch.readme_badges(REPO)
-    assert "colab.research.google.com/github/deep-rl-course/deep-rl-course)" in badges
-    assert "urlpath=lab/tree/notebooks)" in badges
+    # Colab opens a notebook (a bare repository URL opens Colab's GitHub picker instead)
+    colab = re.search(r"\]\((https://colab.research.google.com/github[^)]+)\)", badges)[1]
+    assert colab.endswith("/blob/student/notebooks/01_neural_networks.ipynb"), colab
+    assert "deep-rl-course/student?urlpath=lab/tree/notebooks)" in badges
+
+
+@pytest.mark.parametrize(
+    ("readme", "folder"), [("README.md", "notebooks"), ("README.ko.md", "notebooks/ko")]
+)
+def test_readme_course_tables_open_each_notebook_on_colab_and_binder(readme, folder):
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    rows = [
+        line for line in text.splitlines() if re.match(rf"\| \[\d\d .*\]\({folder}/\d\d_", line)
+    ]
+    assert len(rows) == len(solution_notebooks()), f"{readme}: course table rows"
+    for row in rows:
+        name = re.search(rf"\]\({folder}/(\d\d_[a-z0-9_]+\.ipynb)\)", row)[1]
+        assert launch.notebook_badges(name, REPO, folder) in row, f"{readme}: {name}"
 
 
 def test_sync_inserts_after_title_and_is_idempotent():
@@ -121,7 +139,8 @@ def test_setup_cell_on_colab_keeps_colabs_packages(monkeypatch):
     run_setup_cell({"get_ipython": lambda: ip})
     assert [name for name, _ in calls] == ["pip", "pip"]
     course, gym = (line for _, line in calls)
-    assert "--no-deps" in course and f"git+{REPO}@main" in course
+    assert "--no-deps" in course and f"git+{REPO}@{launch.release_tag()}" in course
+    assert "@main" not in course  # a fixed release, never a moving branch
     assert "gymnasium" in gym and "classic-control" not in gym
     for package in ("torch", "ipywidgets", "pygame", "matplotlib"):
         assert package not in gym, f"the setup cell would replace Colab's {package}"
@@ -177,3 +196,11 @@ def test_readme_has_the_course_badges():
         "README.md lacks the course badges; paste the output of "
         '`python -c "from tools.launch_cells import readme_badges; print(readme_badges())"`'
     )
+
+
+def test_setup_cell_pins_a_release_or_a_commit():
+    assert '@v0.1.0"' in launch.colab_setup_source(REPO, "v0.1.0")
+    assert "@" + "a" * 40 in launch.colab_setup_source(REPO, "a" * 40)
+    for ref in ("main", "student", "HEAD", "abc123"):
+        with pytest.raises(ValueError, match="release tag"):
+            launch.colab_setup_source(REPO, ref)
