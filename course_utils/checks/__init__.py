@@ -8,8 +8,26 @@ line or raises :class:`ExerciseFailure` (an ``AssertionError``) that says which 
 failed, what was expected, what came back, the likely cause and a hint.
 ``checks.set_language("ko")`` shows the messages in Korean, ``"en"`` in English again.
 
-Checks run on the CPU, read no notebook state, and leave the global torch random number
-generator as they found it.
+Checks run on the CPU and are safe from the student's code (``_guard``):
+
+- **Time limit.** Every check must finish within ``TIME_LIMIT_S`` = 30 s, or it fails with a
+  diagnosis that names the exercise and the limit (English and Korean). Correct code takes at
+  most about 1.1 s per check on a loaded 2-core machine (dqn_episode, replay_memory and
+  epsilon_greedy_policy are the slowest), so the limit leaves a margin of more than 20 times
+  for Binder's shared CPU. It uses ``signal.setitimer``/``SIGALRM`` in the main thread, where
+  Jupyter, nbclient (the autograder) and ``python`` run cells: the student's loop is
+  interrupted where it runs, no thread is killed and the kernel lives on; the check's own
+  code is never interrupted half-way. Where that is impossible (Windows, a check called from
+  another thread) the check runs without a limit; interrupting the kernel still stops it.
+- **Global state.** Torch's, Python's and NumPy's random generators, the default dtype,
+  torch's thread count and grad mode are restored after every check, whatever the student's
+  code did; a function that changes its input tensors in place is told so at once.
+- **One bug, one exercise.** A check whose exercise calls an earlier one runs it with the
+  earlier exercise's reference (4.2 with 4.1's ``dqn_targets``, 4.3 with 4.2's ``dqn_update``).
+- **References.** Given an implementation from :mod:`course_utils.reference` (or a function
+  that only calls one), a check prints a notice that the exercise counts as not done and does
+  not raise, so the rest of the notebook runs; with ``COURSE_UTILS_GRADING=1`` (the
+  autograder) it raises ExerciseFailure.
 
 >>> import torch
 >>> from course_utils import checks

@@ -3,7 +3,8 @@
 - :func:`_time_limit`: every check runs under a time limit (:data:`TIME_LIMIT_S`). It uses
   ``signal.setitimer`` and ``SIGALRM`` in the main thread (where Jupyter, IPython, nbclient and
   plain ``python`` run a cell), so the loop is interrupted *inside* the student's code, the
-  kernel survives and nothing is killed. Elsewhere (Windows, which has no ``SIGALRM``, or a
+  kernel survives and nothing is killed; the check's own code (an import half-done, say) is
+  never interrupted, the signal waits until the student's code runs again. Elsewhere (Windows, which has no ``SIGALRM``, or a
   check called from another thread) the check runs without a limit: interrupting the kernel
   (■) still stops it, and a grader's own per-cell limit still applies.
 - :class:`_GlobalState`: what a check or the student's code may change in the interpreter
@@ -37,6 +38,7 @@ __all__ = [
     "_OutOfTime",
     "_global_names",
     "_shadowed_arguments",
+    "_student_code",
     "_time_limit",
     "_with_references",
 ]
@@ -65,6 +67,21 @@ EXERCISES = {
 }
 
 
+# How deep the check is inside the student's code now (``_Check.call`` counts).
+_in_student_code = 0
+
+
+@contextlib.contextmanager
+def _student_code() -> Iterator[None]:
+    """Mark the student's code running: only there does the time limit interrupt."""
+    global _in_student_code
+    _in_student_code += 1
+    try:
+        yield
+    finally:
+        _in_student_code -= 1
+
+
 class _OutOfTime(BaseException):
     """The time limit ran out; a BaseException so that a student's ``except Exception`` in a
     loop cannot swallow it."""
@@ -83,7 +100,11 @@ def _time_limit(seconds: float) -> Iterator[bool]:
         return
 
     def handler(signum: int, frame: Any) -> None:
-        raise _OutOfTime
+        if _in_student_code:
+            raise _OutOfTime
+        # The check's own code (an import, say) is never interrupted half-way: the limit
+        # takes effect as soon as the student's code runs again.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
 
     previous_handler = signal.signal(signal.SIGALRM, handler)
     previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)

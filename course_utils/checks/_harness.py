@@ -28,6 +28,7 @@ from course_utils.checks._guard import (
     _GlobalState,
     _OutOfTime,
     _shadowed_arguments,
+    _student_code,
     _time_limit,
 )
 from course_utils.checks._i18n import SUCCESS, _
@@ -201,7 +202,8 @@ class _Check:
         ]
         dtype, grad = torch.get_default_dtype(), torch.is_grad_enabled()
         try:
-            result = function(*args, **kwargs)
+            with _student_code():
+                result = function(*args, **kwargs)
         except ExerciseFailure:
             raise
         except Exception as exc:  # every student error becomes a diagnosis

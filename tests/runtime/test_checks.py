@@ -527,6 +527,67 @@ def loss_fancy_unreduced(q_network, state_b, action_b, target_b):
     return (q_network(state_b)[:, action_b] - target_b) ** 2
 
 
+# --------------------------------------------------------------------------- issues 26, 27
+
+
+def linear_mutates_input(x_b, weight, bias):
+    x_b.mul_(2)
+    return x_b @ weight.T + bias
+
+
+def step_float64(w, grad, alpha):
+    return (w - alpha * grad).double()
+
+
+def select_zeroes_input(q_values_b, action_b):
+    q_values_b.data.mul_(0)
+    return q_values_b.gather(1, action_b)
+
+
+def select_on_meta(q_values_b, action_b):
+    return torch.empty(q_values_b.shape[0], 1, device="meta")
+
+
+def sarsa_inference_mode(
+    reward_b, terminated_b, next_state_b, next_action_b, target_q_network, gamma
+):
+    with torch.inference_mode():
+        next_q_b = target_q_network(next_state_b).gather(1, next_action_b)
+        return reward_b + gamma * ~terminated_b * next_q_b
+
+
+def dqn_inference_mode(reward_b, terminated_b, next_state_b, target_q_network, gamma):
+    with torch.inference_mode():
+        return reward_b + gamma * ~terminated_b * keep_max(target_q_network(next_state_b))
+
+
+def dqn_without_values(reward_b, terminated_b, next_state_b, target_q_network, gamma):
+    with torch.no_grad():
+        return reward_b + gamma * ~terminated_b * target_q_network(next_state_b).max(
+            1, keepdim=True
+        )
+
+
+def dqn_global_gamma(reward_b, terminated_b, next_state_b, target_q_network, gamma):
+    with torch.no_grad():
+        return reward_b + GAMMA * ~terminated_b * keep_max(target_q_network(next_state_b))  # noqa: F821
+
+
+def double_clipped(reward_b, terminated_b, next_state_b, q_network, target_q_network, gamma):
+    """Clipped double Q (TD3): the smaller of the two networks' values of a*."""
+    with torch.no_grad():
+        best_b = q_network(next_state_b).argmax(dim=1, keepdim=True)
+        value_b = torch.minimum(
+            q_network(next_state_b).gather(1, best_b),
+            target_q_network(next_state_b).gather(1, best_b),
+        )
+        return reward_b + gamma * ~terminated_b * value_b
+
+
+def loss_without_gather(q_network, state_b, action_b, target_b):
+    return F.mse_loss(q_network(state_b), target_b)
+
+
 # --------------------------------------------------------------------------- the cases
 
 CORRECT: dict[str, list[Callable[..., Any]]] = {
@@ -554,12 +615,14 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ("check_linear_layer", linear_sigmoid, "an activation (sigmoid) was applied"),
     ("check_linear_layer", linear_numpy, "returns something other than a torch tensor"),
     ("check_linear_layer", linear_rebuilt, "the computation left autograd"),
+    ("check_linear_layer", linear_mutates_input, "your function changed its input: x_b"),
     # 01 gradient_descent_step
     ("check_gradient_descent_step", step_plus, "you climbed the loss"),
     ("check_gradient_descent_step", step_no_alpha, "alpha was ignored"),
     ("check_gradient_descent_step", step_only_step, "returned the step instead of the new w"),
     ("check_gradient_descent_step", step_no_return, "without `return`"),
     ("check_gradient_descent_step", step_no_grad, "the gradient was ignored"),
+    ("check_gradient_descent_step", step_float64, "a float64 tensor crept in"),
     # 02 select_q_values
     ("check_select_q_values", select_squeezed, "(B,) instead of (B, 1)"),
     ("check_select_q_values", select_fancy, "q_values_b[:, action_b]"),
@@ -568,6 +631,8 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ("check_select_q_values", select_detached, "the selection left autograd"),
     ("check_select_q_values", select_rows, "used as row numbers"),
     ("check_select_q_values", select_argmax, "the indices"),
+    ("check_select_q_values", select_zeroes_input, "your function changed its input: q_values_b"),
+    ("check_select_q_values", select_on_meta, "another device"),
     # 02 training_step
     ("check_training_step", train_no_zero_grad, "`optimizer.zero_grad()` is missing"),
     ("check_training_step", train_no_step, "`optimizer.step()` is missing"),
@@ -658,6 +723,7 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ),
     ("check_sarsa_targets", sarsa_no_no_grad, "the gradient reaches the network"),
     ("check_sarsa_targets", sarsa_in_place, "modified in place"),
+    ("check_sarsa_targets", sarsa_inference_mode, "computed under `torch.inference_mode()`"),
     (
         "check_sarsa_targets",
         with_globals(sarsa_global, q_network=_global_net),
@@ -721,6 +787,13 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
         "the reward is omitted",
     ),
     ("check_dqn_targets", dqn_no_no_grad, "the gradient reaches the network"),
+    ("check_dqn_targets", dqn_inference_mode, "computed under `torch.inference_mode()`"),
+    ("check_dqn_targets", dqn_without_values, "returns a pair (values, indices)"),
+    (
+        "check_dqn_targets",
+        with_globals(dqn_global_gamma, GAMMA=0.99),
+        "reads the notebook's globals `GAMMA` instead of its own arguments `gamma`",
+    ),
     (
         "check_dqn_targets",
         with_globals(dqn_global, q_network=_global_net),
@@ -762,6 +835,7 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
         "(B, B)",
     ),
     ("check_double_dqn_targets", double_no_no_grad, "the gradient reaches the network"),
+    ("check_double_dqn_targets", double_clipped, "clipped double Q-learning"),
     ("check_double_dqn_targets", double_online_value, "the gradient reaches the network"),
     # 03/04 q_loss
     ("check_q_loss", loss_item, "Python number"),
@@ -776,6 +850,11 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ("check_q_loss", loss_fancy, "each row picked the actions of all B rows"),
     ("check_q_loss", loss_fancy_squeezed, "(B, B) with a squeezed index"),
     ("check_q_loss", loss_fancy_unreduced, "not a selection per row"),
+    (
+        "check_q_loss",
+        loss_without_gather,
+        "the Q-values of all actions were compared with the target",
+    ),
 ]
 
 
@@ -798,6 +877,9 @@ TESTED_APART = {
 
 def test_every_check_is_tested() -> None:
     names = {name for name in checks.__all__ if name.startswith("check_")}
+    # Notebook 06's checks (course_utils/checks/beyond.py) have their own test module.
+    beyond = {name for name in names if getattr(checks, name).__module__.endswith(".beyond")}
+    names -= beyond
     here = names - set(TESTED_APART)
     assert here == set(CORRECT)
     assert here == {name for name, _, _ in BUGGY}

@@ -133,7 +133,17 @@ def stub(q_network, state, epsilon, num_actions):
     raise NotImplementedError("Exercise 9.9: choose an action")
 
 
+def reseeds_inside(q_network, state, epsilon, num_actions):
+    """Re-seeds a generator of its own at every call: every call draws the same numbers."""
+    generator = torch.Generator().manual_seed(0)
+    actions = greedy(q_network, state)
+    explore = torch.rand(actions.shape, generator=generator) < epsilon
+    random_actions = torch.randint(num_actions, actions.shape, generator=generator)
+    return torch.where(explore, random_actions, actions)
+
+
 BUGGY = [
+    (reseeds_inside, "re-seeds a random generator each time it is called"),
     (one_coin_per_batch, "one random number decided for the whole batch"),
     (single_state_only, "one action for the whole batch"),
     (excludes_greedy, "the greedy action never comes up at ε = 1"),

@@ -190,7 +190,44 @@ class Stub:
         raise NotImplementedError("Exercise 9.9: create the storage")
 
 
+class ShufflesInPlace(ListMemory):
+    """A list evicting its first element, and a sample that shuffles that list in place: once a
+    sample was drawn, eviction removes a random transition instead of the oldest."""
+
+    def insert(self, transition):
+        self.memory.append(transition)
+        if len(self.memory) > self.capacity:
+            self.memory.pop(0)
+
+    def sample(self, batch_size):
+        random.shuffle(self.memory)
+        batch = [self.memory[i % len(self.memory)] for i in range(batch_size)]
+        return [torch.cat(field) for field in zip(*batch, strict=True)]
+
+
+class OneTooMany(ListMemory):
+    """Evicts only once it holds more than capacity, before appending: capacity + 1 kept."""
+
+    def insert(self, transition):
+        if len(self.memory) > self.capacity:
+            self.memory.pop(0)
+        self.memory.append(transition)
+
+
+class NoInsert:
+    """The methods were written outside the class (not indented): the class has none."""
+
+    def __init__(self, capacity):
+        self.memory = []
+
+    def __len__(self):
+        return len(self.memory)
+
+
 BUGGY = [
+    (ShufflesInPlace, "`sample` changes the storage (shuffles it in place"),
+    (OneTooMany, "off by one: the memory holds 1 transition(s) more than its capacity"),
+    (NoInsert, "the class has no method `insert`"),
     (GrowsForever, "grows past its capacity"),
     (DropsWhenFull, "ignores new transitions"),
     (OverwritesNewest, "overwrites the *newest*"),

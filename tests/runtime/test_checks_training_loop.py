@@ -188,9 +188,100 @@ def loop_own_randomness(
     return episode_return, losses, step, done
 
 
+def with_globals(function: Callable[..., Any], **names: Any) -> Callable[..., Any]:
+    """The same function, reading `names` as module globals (as a notebook's globals)."""
+    namespace = {**function.__globals__, **names}
+    return type(function)(
+        function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
+    )
+
+
+def loop_reading_globals(
+    env, q_network, target_q_network, memory, optimizer, *, step, epsilon_at,
+    batch_size, gamma, warmup_steps, train_every, sync_every, max_grad_norm, max_steps,
+):  # fmt: skip
+    """The reference loop, with the notebook's GAMMA, MAX_GRAD_NORM for dqn_update."""
+    state, _ = env.reset()
+    episode_return, losses, done = 0.0, [], False
+    while not done and step < max_steps:
+        action = epsilon_greedy_policy(q_network, state, epsilon_at(step), env.action_space.n)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        memory.insert([state, action, reward, terminated, next_state])
+        state, step = next_state, step + 1
+        episode_return += reward.item()
+        done = terminated.item() or truncated.item()
+        if step >= warmup_steps and step % train_every == 0:
+            batch = memory.sample(batch_size)
+            losses.append(
+                dqn_update(q_network, target_q_network, optimizer, batch, GAMMA, MAX_GRAD_NORM)  # noqa: F821
+            )
+        if step % sync_every == 0:
+            update_target_network(target_q_network, q_network)
+    return episode_return, losses, step, done
+
+
+def loop_global_sync(
+    env, q_network, target_q_network, memory, optimizer, *, step, epsilon_at,
+    batch_size, gamma, warmup_steps, train_every, sync_every, max_grad_norm, max_steps,
+):  # fmt: skip
+    """The reference loop, synchronising every notebook-global SYNC_EVERY steps."""
+    state, _ = env.reset()
+    episode_return, losses, done = 0.0, [], False
+    while not done and step < max_steps:
+        action = epsilon_greedy_policy(q_network, state, epsilon_at(step), env.action_space.n)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        memory.insert([state, action, reward, terminated, next_state])
+        state, step = next_state, step + 1
+        episode_return += reward.item()
+        done = terminated.item() or truncated.item()
+        if step >= warmup_steps and step % train_every == 0:
+            batch = memory.sample(batch_size)
+            losses.append(
+                dqn_update(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm)
+            )
+        if step % SYNC_EVERY == 0:  # noqa: F821
+            update_target_network(target_q_network, q_network)
+    return episode_return, losses, step, done
+
+
+def loop_literal_gamma(
+    env, q_network, target_q_network, memory, optimizer, *, step, epsilon_at,
+    batch_size, gamma, warmup_steps, train_every, sync_every, max_grad_norm, max_steps,
+):  # fmt: skip
+    """The reference loop, passing the notebook's numbers themselves to dqn_update."""
+    state, _ = env.reset()
+    episode_return, losses, done = 0.0, [], False
+    while not done and step < max_steps:
+        action = epsilon_greedy_policy(q_network, state, epsilon_at(step), env.action_space.n)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        memory.insert([state, action, reward, terminated, next_state])
+        state, step = next_state, step + 1
+        episode_return += reward.item()
+        done = terminated.item() or truncated.item()
+        if step >= warmup_steps and step % train_every == 0:
+            batch = memory.sample(batch_size)
+            losses.append(dqn_update(q_network, target_q_network, optimizer, batch, 0.99, 10.0))
+        if step % sync_every == 0:
+            update_target_network(target_q_network, q_network)
+    return episode_return, losses, step, done
+
+
+def _stub_update(*args: Any) -> Any:
+    raise NotImplementedError("Exercise 4.2: write this")
+
+
 CORRECT = [make_loop(), loop_top_of_iteration, loop_own_randomness]
 
 BUGGY = [
+    (
+        with_globals(loop_reading_globals, GAMMA=0.99, MAX_GRAD_NORM=10.0),
+        "reads the notebook's globals `GAMMA`, `MAX_GRAD_NORM` instead of its own arguments",
+    ),
+    (
+        with_globals(loop_global_sync, SYNC_EVERY=500),
+        "reads the notebook's globals `SYNC_EVERY` instead of its own arguments `sync_every`",
+    ),
+    (loop_literal_gamma, "`dqn_update` was called with other values than the ones"),
     (make_loop(store_done=True), "stored with `terminated`, not done"),
     (make_loop(early_learning=True), "`can_sample(batch_size)` is not the warm-up"),
     (make_loop(every_step=True), "`train_every` is ignored"),
@@ -248,3 +339,12 @@ def test_random_generators_are_left_as_they_were(capsys: pytest.CaptureFixture[s
     assert torch.equal(torch.get_rng_state(), torch_state)
     assert random.getstate() == python_state
     assert "✅" in capsys.readouterr().out
+
+
+def test_the_loop_is_graded_with_the_reference_update(capsys: pytest.CaptureFixture[str]) -> None:
+    """One bug, one exercise: a right loop passes although the notebook's dqn_update (4.2)
+    is still a stub, and the notebook's own functions are left as they were."""
+    loop = with_globals(make_loop(), dqn_update=_stub_update)
+    checks.check_dqn_episode(loop)
+    assert capsys.readouterr().out.startswith("✅ dqn_episode: all ")
+    assert loop.__globals__["dqn_update"] is _stub_update

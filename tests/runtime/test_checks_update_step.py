@@ -70,7 +70,19 @@ def update_value_first(q_network, target_q_network, optimizer, batch, gamma, max
     return value
 
 
-CORRECT = [update_reference, update_inline, update_value_first]
+def update_zero_grad_last(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+    """zero_grad after the step: every call starts with empty gradients (None at the first)."""
+    loss = q_loss(
+        q_network, batch.state, batch.action, dqn_targets(*batch[2:], target_q_network, gamma)
+    )
+    loss.backward()
+    nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
+CORRECT = [update_reference, update_inline, update_value_first, update_zero_grad_last]
 
 
 # --------------------------------------------------------------------------- buggy
@@ -254,3 +266,45 @@ def test_rng_and_grad_mode_are_left_as_they_were(capsys: pytest.CaptureFixture[s
         checks.check_dqn_update(update_reference)
     assert torch.equal(torch.get_rng_state(), state)
     assert "✅" in capsys.readouterr().out
+
+
+def _stub_targets(*args: Any) -> Any:
+    raise NotImplementedError("Exercise 4.1: write this")
+
+
+def test_the_update_is_graded_with_the_reference_targets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One bug, one exercise: a right update passes although the notebook's dqn_targets (4.1)
+    is still a stub."""
+    namespace = {**update_reference.__globals__, "dqn_targets": _stub_targets}
+    update = type(update_reference)(update_reference.__code__, namespace, "dqn_update")
+    checks.check_dqn_update(update)
+    assert capsys.readouterr().out.startswith("✅ dqn_update: all ")
+
+
+def test_a_stub_it_depends_on_is_named_in_the_heading() -> None:
+    """A stub of an earlier exercise that the check cannot replace (another name) is named."""
+
+    def my_targets(*args: Any) -> Any:
+        raise NotImplementedError("Exercise 4.1: return the DQN targets")
+
+    def update(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+        my_targets(batch.reward, batch.terminated, batch.next_state, target_q_network, gamma)
+
+    with pytest.raises(ExerciseFailure) as failure:
+        checks.check_dqn_update(update)
+    heading = str(failure.value).strip().splitlines()[0]
+    assert heading.startswith("❌ dqn_update (needs Exercise 4.1 first):"), heading
+
+
+def test_the_evidence_compares_directions() -> None:
+    """Three mistakes with clipped steps of the same length differ in their angles."""
+    angles = set()
+    for function in (no_zero_grad, online_target, no_mask):
+        with pytest.raises(ExerciseFailure) as failure:
+            checks.check_dqn_update(function)
+        got = next(line for line in str(failure.value).splitlines() if "got:" in line)
+        assert "° away from that direction" in got, got
+        angles.add(got.split(",")[-1])
+    assert len(angles) == 3, angles
