@@ -35,7 +35,7 @@ help:
 	@echo "make quick      lint and the fast unit tests only (no servers, browsers, notebooks)"
 	@echo "make exercises  regenerate the student notebooks from notebooks/solutions/ (English and Korean)"
 	@echo "make translations  regenerate the Korean notebooks in notebooks/ko/ from translations/ko/"
-	@echo "make slides     build reveal.js slides of the solution notebooks"
+	@echo "make slides     lecture decks of the notebooks, offline, in _build/slides/ (ANSWERS=1: with solutions)"
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
 	@echo "make assignments  lay out an nbgrader course directory in $(GRADING_DIR)"
 	@echo "make grade ASSIGNMENT=NN_name  grade its submissions, each in a sandbox"
@@ -85,8 +85,22 @@ check-translations: $(STAMP)
 check-exercises: $(STAMP)
 	$(BIN)/python -m tools.student_notebooks --check notebooks/solutions notebooks
 
+# Lecture decks, English and Korean, in _build/slides/{en,ko}/ (open from disk, offline; the
+# first run installs reveal.js and MathJax with npm ci in tools/slides/). ANSWERS=1 writes the
+# instructor's decks with the exercise solutions, NN_name.answers.slides.html, beside them.
+SLIDES_ARGS := $(if $(filter-out 0,$(ANSWERS)),--answers)
 slides: $(STAMP)
-	$(BIN)/python -m tools.slides notebooks/solutions _build/slides
+	$(BIN)/python -m tools.slides $(SLIDES_ARGS) notebooks/solutions _build/slides/en
+	$(BIN)/python -m tools.slides $(SLIDES_ARGS) notebooks/ko/solutions _build/slides/ko
+
+# Every slide of the built decks in headless Chromium (installed with apt-get if missing, as
+# root), offline: fails on a slide that overflows 1920x1080, naming the deck and the slide.
+slides-check: slides
+	$(BIN)/python -m tools.slides.browser check _build/slides/en/*.html _build/slides/ko/*.html
+
+# The instructor guide's pictures of the decks: three small PNGs per English deck.
+slides-screenshots: slides
+	$(BIN)/python -m tools.slides.browser screenshots _build/slides/en docs/img/slides
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,bench]"
