@@ -343,18 +343,24 @@ _PICK = """(() => {
 })()"""
 
 
-def pick_slides(browser: Browser) -> list[int]:
-    """Which slides (0-based) to show of the open deck: the title, the first exercise
-    statement, and the first figure (else the first display equation, else the middle)."""
+def pick_slides(browser: Browser) -> list[tuple[str, int]]:
+    """Which slides (0-based) of the open deck to show, by role: the title, the first
+    exercise statement and the first figure (else the first display equation, else the
+    middle slide)."""
     exercise, figure, maths = browser.js(_PICK)
     total = browser.js("document.querySelectorAll('.reveal .slides > section').length")
-    chosen = [0]
-    for candidate in (exercise, figure, maths, total // 2, total - 1):
-        if candidate is not None and candidate >= 0 and candidate not in chosen:
-            chosen.append(candidate)
+    chosen = [("title", 0)]
+    for role, index in (
+        ("exercise", exercise),
+        ("figure", figure),
+        ("maths", maths),
+        ("middle", total // 2),
+    ):
+        if index is not None and index >= 0 and index not in dict(chosen).values():
+            chosen.append((role, index))
         if len(chosen) == 3:
             break
-    return sorted(chosen)
+    return chosen
 
 
 def _small_png(png: bytes) -> bytes:
@@ -369,7 +375,8 @@ def _small_png(png: bytes) -> bytes:
 
 
 def screenshots(browser: Browser, decks: list[Path], destination: Path) -> list[Path]:
-    """Three 960×540 PNGs per deck, ``<deck>-<slide number>.png``, in ``destination``."""
+    """Three 960×540 PNGs per deck, ``<deck>-<role>.png`` (see :func:`pick_slides`), in
+    ``destination``; the deck's earlier PNGs there are replaced."""
     destination.mkdir(parents=True, exist_ok=True)
     written = []
     for deck in decks:
@@ -379,10 +386,12 @@ def screenshots(browser: Browser, decks: list[Path], destination: Path) -> list[
         browser.wait_for(_MATHJAX_DONE, 60)
         browser.js("document.fonts.ready.then(() => true)")
         stem = deck.name.split(".")[0]
-        for index in pick_slides(browser):
+        for old in destination.glob(f"{stem}-*.png"):
+            old.unlink()
+        for role, index in pick_slides(browser):
             browser.js(f"Reveal.slide({index}, 0) || true")
             time.sleep(0.3)
-            out = destination / f"{stem}-{index + 1:02d}.png"
+            out = destination / f"{stem}-{role}.png"
             out.write_bytes(_small_png(browser.screenshot(scale=0.5)))
             written.append(out)
     return written
