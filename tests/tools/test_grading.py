@@ -370,6 +370,23 @@ def test_nbgrader_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
                     grade = gradebook.find_grade(grade_id, name, name, student)
                     assert grade.score == (points if e in solved else 0), (student, grade_id)
 
+    # `make grade` on the same submissions: the same scores in the same gradebook, and the
+    # feedback nbgrader generates from it (sandboxed where bubblewrap runs, as in make test).
+    from tools import grade, sandbox
+
+    report = grade.grade_assignment(
+        course, name, unsafe=not sandbox.available()[0], echo=lambda _: None
+    )
+    with api.Gradebook(f"sqlite:///{course / 'gradebook.db'}", grading.COURSE_ID) as gradebook:
+        for student, solved in expected.items():
+            submission = gradebook.find_submission(name, student)
+            assert submission.score == sum(e.total_points for e in solved), student
+            assert report["students"][student]["score"] == submission.score
+            assert not submission.needs_manual_grade
+    nbgrader(course, "generate_feedback", name, "--force")
+    feedback = (course / "feedback" / "one" / name / f"{name}.html").read_text()
+    assert "NotImplementedError" in feedback  # the unsolved exercise's diagnosis
+
 
 def test_one_exercise_with_several_regions_in_its_cell_is_one_answer() -> None:
     """The replay memory: one exercise, a region in each method, one check."""
@@ -399,6 +416,6 @@ def test_the_korean_edition_is_a_course_of_its_own(tmp_path: Path) -> None:
     for path in written:
         nb = nbformat.read(path, as_version=4)
         assert grading._problems(nb, points, path.name) == []  # stamped like the English
-        assert any("checks.set_language(\"ko\")" in c.source for c in nb.cells)
+        assert any('checks.set_language("ko")' in c.source for c in nb.cells)
     bad = run_cli("assignments", str(korean), str(tmp_path / "x"), "--course-id", "a b")
     assert bad.returncode == 2 and "--course-id" in bad.stderr
