@@ -12,6 +12,8 @@ import re
 import shutil
 import subprocess
 import sys
+import venv
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,64 @@ def test_environment_yml_matches_constraints():
     assert f"--extra-index-url {CPU_INDEX}" in pip
     assert f'torch=={pins["torch"]}+cpu ; sys_platform == "linux"' in pip
     assert "-c constraints.txt" in pip and "-e .[lab,dev]" in pip
+
+
+# What repo2docker's base environment for Python 3.11 holds of the Jupyter server packages
+# (buildpacks/conda/environment.py-3.11-linux-64.lock of jupyter-repo2docker 2026.4.0, frozen
+# 2025-10-16), under their PyPI names: the packages binder/requirements.txt installs over.
+REPO2DOCKER_BASE = (
+    "jupyterhub==5.4.0",  # jupyterhub-singleuser
+    "notebook==7.4.7",
+    "jupyterlab==4.4.9",
+    "jupyterlab_server==2.27.3",
+    "jupyter_server==2.17.0",
+    "jupyter-resource-usage==1.2.0",
+    "jupyter-offlinenotebook==0.3.2",
+    "ipywidgets==8.1.7",
+    "ipykernel==7.0.1",
+    "ipython==9.6.0",
+)
+
+
+def test_pinned_notebook_accepts_the_pinned_jupyterlab():
+    """The notebook binder/requirements.txt upgrades to works with the jupyterlab it installs."""
+    from packaging.requirements import Requirement
+
+    pins = constraints()
+    assert "notebook" in requirement_lines(BINDER / "requirements.txt")
+    assert metadata.version("notebook") == pins["notebook"], "the venv is not the pinned one"
+    (lab,) = [
+        requirement
+        for requirement in map(Requirement, metadata.requires("notebook"))
+        if requirement.name == "jupyterlab"
+    ]
+    assert lab.specifier.contains(pins["jupyterlab"]), f"notebook needs {lab}"
+
+
+@pytest.mark.slow
+def test_binder_install_over_repo2docker_base_passes_pip_check(tmp_path):
+    """`pip install -r binder/requirements.txt` over repo2docker's base leaves no package
+    broken (before: `notebook 7.4.7 requires jupyterlab<4.5`)."""
+    env_dir = tmp_path / "env"
+    venv.create(env_dir, with_pip=True)
+    python = str(env_dir / "bin" / "python")
+    environ = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    pip = [python, "-m", "pip", "install", "-qq"]
+    subprocess.run([*pip, *REPO2DOCKER_BASE], check=True, env=environ, timeout=900)
+    # binder/requirements.txt as repo2docker runs it, from the repository root, less the
+    # PyTorch index line: that index is not reachable from CI machines, whose pip finds the
+    # same torch==2.13.0+cpu wheel locally.
+    lines = (BINDER / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("--extra-index-url") for line in lines)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(
+        "\n".join(line for line in lines if not line.startswith("--extra-index-url"))
+        .replace("-c ../constraints.txt", f"-c {ROOT / 'constraints.txt'}")
+        .replace("-e .[lab]", f"-e {ROOT}[lab]")
+    )
+    subprocess.run([*pip, "-r", str(requirements)], check=True, env=environ, timeout=1800)
+    done = subprocess.run([python, "-m", "pip", "check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def repo2docker() -> list[str] | None:
