@@ -1,0 +1,163 @@
+"""Compatibility run: the course on Colab-like package sets, without constraints.txt.
+
+Colab keeps its own IPython 7, ipywidgets 7, matplotlib and NumPy, and installs only
+``course_utils`` and gymnasium over them; `make test` pins the newest of everything. This
+tool builds one virtual environment per set below (in ``_build/compat/``, once; a later
+run reuses it), installs the set, the course package and the test tools *without* the
+constraints file, then runs in it
+
+1. the runtime's unit tests and doctests (``tests/runtime``, ``course_utils``): every
+   check, widget, figure and the IPython display of a failed check;
+2. the solution notebooks' import and check paths: in an IPython shell of that version,
+   every code cell of each solution notebook up to its last exercise check (setup, the
+   exercises' solutions, the explorers shown before them, the checks), never the
+   training runs that follow.
+
+``python -m tools.compat`` runs every set; ``--set numpy-1.26`` one of them; ``--list``
+names them. The exit status is 0 only if every set passed. torch is always 2.13.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+__all__ = ["SETS", "check_paths_source", "main"]
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build" / "compat"
+# What Colab runs (its ipykernel 6 names cells by temporary files, IPython 7 cannot say
+# "Cell In[n]"), with the only torch these machines install.
+COLAB = ["torch==2.13.0", "ipython==7.34.0", "ipywidgets==7.7.1", "ipykernel==6.17.1"]
+SETS: dict[str, list[str]] = {
+    "numpy-2.0": [*COLAB, "matplotlib==3.9.*", "numpy==2.0.*"],
+    "numpy-1.26": [*COLAB, "matplotlib==3.9.*", "numpy==1.26.*"],
+}
+# The course package with the classic-control renderer, and what the tests import.
+COURSE = [".", "gymnasium[classic-control]>=1.0", "pytest>=8", "hypothesis>=6.100", "PyYAML>=6"]
+MARK = ".installed"
+
+
+def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    print("+", " ".join(command), flush=True)
+    return subprocess.run(command, cwd=ROOT, **kwargs)
+
+
+def _environment(name: str) -> Path:
+    """The set's virtual environment, created and installed on first use."""
+    prefix = BUILD / name
+    python = prefix / "bin" / "python"
+    wanted = json.dumps([*SETS[name], *COURSE])
+    mark = prefix / MARK
+    if mark.is_file() and mark.read_text() == wanted:
+        return python
+    venv.create(prefix, with_pip=True, clear=True)
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env.pop("PIP_CONSTRAINT", None)  # the point of this run: no constraints file
+    done = _run([str(python), "-m", "pip", "install", "-qq", *SETS[name], *COURSE], env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"compat: installing the {name} set failed")
+    mark.write_text(wanted)
+    return python
+
+
+def check_paths_source(notebook: Path) -> list[str]:
+    """The code cells of ``notebook`` up to its last ``checks.check_`` cell, Colab setup left out.
+
+    >>> cells = check_paths_source(ROOT / "notebooks/solutions/01_neural_networks.ipynb")
+    >>> any("checks.check_gradient_descent_step" in cell for cell in cells)
+    True
+    >>> any("%pip" in cell for cell in cells)
+    False
+    """
+    cells = json.loads(notebook.read_text())["cells"]
+    code = [
+        "".join(cell["source"])
+        for cell in cells
+        if cell["cell_type"] == "code" and "colab-setup" not in cell["metadata"].get("tags", [])
+    ]
+    last = max((i for i, source in enumerate(code) if "checks.check_" in source), default=-1)
+    return code[: last + 1]
+
+
+_NOTEBOOK_RUNNER = r"""
+import json, os, sys, time
+from IPython.core.interactiveshell import InteractiveShell
+import IPython, ipywidgets, matplotlib, numpy, torch
+print(f"IPython {IPython.__version__}, ipywidgets {ipywidgets.__version__}, "
+      f"matplotlib {matplotlib.__version__}, numpy {numpy.__version__}, torch {torch.__version__}")
+shell = InteractiveShell.instance()
+# `%matplotlib inline` asks the shell for a GUI event loop, which a kernel has and this
+# terminal-less shell does not: inline figures need none.
+shell.enable_gui = lambda gui=None: None
+failed = 0
+for path in sys.argv[1:]:
+    os.chdir(os.path.dirname(path))
+    cells = json.load(open(sys.argv[0] + ".json"))[path]
+    start = time.perf_counter()
+    for number, source in enumerate(cells, 1):
+        result = shell.run_cell(source, store_history=True)
+        if not result.success:
+            print(f"FAILED {os.path.basename(path)}: code cell {number}:\n{source[:400]}")
+            failed += 1
+            break
+    print(f"{os.path.basename(path)}: {len(cells)} cells to the last check, "
+          f"{time.perf_counter() - start:.1f} s", flush=True)
+sys.exit(1 if failed else 0)
+"""
+
+
+def _run_notebooks(python: Path, notebooks: list[Path]) -> int:
+    BUILD.mkdir(parents=True, exist_ok=True)
+    runner = BUILD / "run_check_paths.py"
+    runner.write_text(_NOTEBOOK_RUNNER)
+    sources = {str(path): check_paths_source(path) for path in notebooks}
+    Path(f"{runner}.json").write_text(json.dumps(sources))
+    env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
+    env["PYTHONPATH"] = str(ROOT)
+    return _run([str(python), str(runner), *sources], env=env).returncode
+
+
+def run_set(name: str) -> bool:
+    """Installs (once) and tests one set; True if everything passed."""
+    started = time.perf_counter()
+    python = _environment(name)
+    installed = time.perf_counter()
+    # The repository on the path and importlib's import mode: some tests import others as
+    # `tests.runtime.*`, which pytest's default mode does not find outside the course venv.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    pytest = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib"]
+    tests = _run([str(python), *pytest, "tests/runtime", "course_utils"], env=env).returncode
+    notebooks = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    cells = _run_notebooks(python, notebooks)
+    ended = time.perf_counter()
+    verdict = "passed" if tests == cells == 0 else "FAILED"
+    print(
+        f"compat {name}: {verdict} (install {installed - started:.0f} s, "
+        f"tests and notebooks {ended - installed:.0f} s)",
+        flush=True,
+    )
+    return tests == cells == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", action="append", choices=sorted(SETS), help="one set (repeatable)")
+    parser.add_argument("--list", action="store_true", help="name the sets and their packages")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, packages in SETS.items():
+            print(f"{name}: {' '.join(packages)}")
+        return 0
+    results = [run_set(name) for name in args.set or SETS]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
