@@ -24,8 +24,8 @@ _ERRORS: list[tuple[tuple[str, ...], str, str]] = [
             "`-terminated_b` on booleans."
         ),
         N_(
-            "invert the mask with `~terminated_b`, or make it a float first: "
-            "`(1 - terminated_b.float())`; `torch.where(terminated_b, ...)` works too."
+            "invert a bool tensor with the bitwise not operator, or make it a float first; "
+            "`torch.where` works too."
         ),
     ),
     (

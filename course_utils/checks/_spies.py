@@ -106,7 +106,7 @@ class _Run:
                     "`update_target_network(target_q_network, q_network)` are swapped, or the "
                     "weights were copied the wrong way."
                 ),
-                _("synchronise θ_targ ← θ: `update_target_network(target_q_network, q_network)`."),
+                _("synchronise θ_targ ← θ: the target network receives, the online one gives."),
             )
         if not _holds(self.target_q_network, self.shifted):
             if not any(_holds(self.target_q_network, online) for online in self.online_since):
@@ -118,10 +118,7 @@ class _Run:
                         "the target network was modified in some other way (trained, partly "
                         "copied, or averaged)."
                     ),
-                    _(
-                        "`update_target_network(target_q_network, q_network)`, and nothing else "
-                        "touches the target network."
-                    ),
+                    _("only the synchronisation (exercise 3.3) touches the target network."),
                 )
             self.syncs.append(self.steps)
             self._shift_target()
@@ -178,7 +175,7 @@ class _SpyEnv:
                     ended=self.ended
                 ),
                 cause,
-                _("`done = terminated.item() or truncated.item()` ends the given `while` loop."),
+                _("set `done` when either flag is set: that ends the given `while` loop."),
             )
         if not (
             isinstance(action, Tensor)
@@ -206,7 +203,7 @@ class _SpyEnv:
                     "the global step count is not increased at every environment step, so the "
                     "given `step < max_steps` never stops the loop."
                 ),
-                _("`step += 1` after every `env.step(...)`."),
+                _("count every environment step in the global `step`."),
             )
         value = int(action.item())
         with torch.no_grad():  # greedy in the current weights, or in those the action saw
@@ -280,10 +277,7 @@ class _SpyMemory:
                 ),
                 _show(transition),
                 _("a field is missing, converted (`.item()`, `.float()`) or in another order."),
-                _(
-                    "`memory.insert([state, action, reward, terminated, next_state])` with the "
-                    "tensors as env.step returned them."
-                ),
+                _("store the five tensors as env.step returned them, in the docstring's order."),
             )
         run.inserts.append((run.steps, [f.detach().clone() for f in fields]))
         self.memory.insert(fields)

@@ -39,7 +39,7 @@ def check_make_target_network(chk: _Check) -> None:
             _("an nn.Module"),
             _show(target),
             _("the function returns something other than a network (a state_dict? nothing?)."),
-            "`target = copy.deepcopy(q_network)` ... `return target`.",
+            _("return the copy itself, a network (an nn.Module)."),
         )
     chk.ok()
     if target is q_network:
@@ -51,7 +51,7 @@ def check_make_target_network(chk: _Check) -> None:
                 "returning the same object: `target = q_network` only gives it a second name, so "
                 "the target would follow every update of the online network."
             ),
-            _("copy it: `copy.deepcopy(q_network)`."),
+            _("make a real copy, a new object with its own parameters."),
         )
     chk.ok()
     with torch.no_grad():
@@ -62,10 +62,7 @@ def check_make_target_network(chk: _Check) -> None:
             _("the same outputs on a batch: {value}").format(value=_show(expected)),
             _show(got),
             _("the copy is freshly initialised: building a new network gives new random weights."),
-            _(
-                "copy the weights too: `copy.deepcopy(q_network)`, or "
-                "`target.load_state_dict(q_network.state_dict())`."
-            ),
+            _("the copy needs the online network's weights too, not only its architecture."),
         )
     chk.ok()
     moved = _outputs_with_online_moved(target, q_network, states)
@@ -78,7 +75,7 @@ def check_make_target_network(chk: _Check) -> None:
                 "the copy shares parameters with q_network (e.g. `copy.copy`, or "
                 "`nn.Sequential(*q_network)` reuses the same layers), so it is no fixed target."
             ),
-            _("make a deep copy: `copy.deepcopy(q_network)`."),
+            _("make a deep copy: one with parameters of its own (the `copy` module has one)."),
         )
     chk.ok()
     trainable = [name for name, p in target.named_parameters() if p.requires_grad]
@@ -89,7 +86,7 @@ def check_make_target_network(chk: _Check) -> None:
             _("requires_grad=True on {names}").format(names=", ".join(trainable)),
             _("gradients are still enabled on the target network's parameters."),
             _(
-                "`target.requires_grad_(False)` (or set `p.requires_grad = False` for each parameter)."
+                "switch gradients off on every parameter of the copy (a module has a method for it)."
             ),
         )
     chk.ok()
@@ -102,7 +99,7 @@ def check_make_target_network(chk: _Check) -> None:
                 "the target network is still in train mode (dropout or batch norm would behave "
                 "like in training)."
             ),
-            _("call `target.eval()`."),
+            _("put the copy in evaluation mode."),
         )
     chk.ok()
     frozen_online = [name for name, p in q_network.named_parameters() if not p.requires_grad]
@@ -147,7 +144,7 @@ def check_update_target_network(chk: _Check) -> None:
             else _("the online network's weights were changed."),
             _(
                 "the order is (target_q_network, q_network): copy *from* q_network *into* "
-                "target_q_network: `target_q_network.load_state_dict(q_network.state_dict())`."
+                "target_q_network."
             ),
         )
     chk.ok()
@@ -165,7 +162,10 @@ def check_update_target_network(chk: _Check) -> None:
             )
             if unchanged
             else _("the target's weights were changed, but are not a copy of the online weights."),
-            _("copy in place: `target_q_network.load_state_dict(q_network.state_dict())`."),
+            _(
+                "change the network object you were given, in place: load the online weights "
+                "into it (a module can load another's `state_dict()`)."
+            ),
         )
     chk.ok()
     with torch.no_grad():
@@ -182,10 +182,7 @@ def check_update_target_network(chk: _Check) -> None:
                 "the target now shares parameters (the same tensors) with q_network, e.g. "
                 "`t.data = q.data` or reusing q_network's modules: it follows every update."
             ),
-            _(
-                "copy the values: `target_q_network.load_state_dict(q_network.state_dict())`, or "
-                "`t.copy_(q)` under `torch.no_grad()`."
-            ),
+            _("copy the values into the target's own tensors; do not hand it the online tensors."),
         )
     chk.ok()
     trainable = [name for name, p in target.named_parameters() if p.requires_grad]

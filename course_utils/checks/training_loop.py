@@ -191,7 +191,7 @@ def _expect_returns(
             _("step = {steps} (environment steps so far)").format(steps=run.steps),
             _show(new_step),
             cause,
-            _("`step += 1` once per env.step; the function receives and returns the global count."),
+            _("count each env.step once; the function receives and returns the global count."),
         )
     if isinstance(episode_return, Tensor) or not isinstance(episode_return, float):
         raise chk.fail(
@@ -199,7 +199,7 @@ def _expect_returns(
             _("a float"),
             _show(episode_return),
             _("the rewards were added as tensors: the statistics would hold tensors."),
-            _("`episode_return += reward.item()`."),
+            _("add each reward as a Python number, not as a tensor."),
         )
     this_episode = run.transitions[step:]
     expected_return = float(sum(t["reward"].item() for t in this_episode))
@@ -212,7 +212,7 @@ def _expect_returns(
                 "the return does not add up the rewards env.step returned in this episode "
                 "(steps counted instead, or a reward missed)."
             ),
-            _("`episode_return += reward.item()` after every env.step."),
+            _("add the reward of every env.step of this episode, once."),
         )
     if not isinstance(losses, list) or any(
         isinstance(x, Tensor) or not isinstance(x, float) for x in losses

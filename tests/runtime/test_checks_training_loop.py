@@ -290,7 +290,7 @@ BUGGY = [
     (make_loop(swapped_sync=True), "arguments of `update_target_network"),
     (make_loop(rebinds_target=True), "rebinds a local name"),
     (make_loop(tensor_losses=True), "loss tensors were stored"),
-    (make_loop(tensor_return=True), "`episode_return += reward.item()`"),
+    (make_loop(tensor_return=True), "the rewards were added as tensors"),
     (make_loop(stale_state=True), "`state = next_state` is missing"),
     (make_loop(terminated_only=True), "the loop went on after a truncation"),
     (make_loop(episode_epsilon=True), "ε follows the schedule at the global step"),

@@ -13,7 +13,6 @@ KO: dict[str, str] = {
     "not implemented yet: the exercise stub still raises NotImplementedError.": "아직 구현하지 않았습니다: 연습 문제의 뼈대 코드가 여전히 NotImplementedError를 발생시킵니다.",
     "replace the `raise NotImplementedError(...)` line with your code, run that cell, then run this check again.": "`raise NotImplementedError(...)` 줄을 직접 작성한 코드로 바꾸고 그 셀을 실행한 뒤, 이 검사를 다시 실행하세요.",
     "arithmetic on the bool tensor terminated_b: PyTorch refuses `1 - terminated_b` and `-terminated_b` on booleans.": "bool 텐서 terminated_b로 산술 연산을 했습니다: PyTorch는 bool 텐서에 대한 `1 - terminated_b`와 `-terminated_b`를 허용하지 않습니다.",
-    "invert the mask with `~terminated_b`, or make it a float first: `(1 - terminated_b.float())`; `torch.where(terminated_b, ...)` works too.": "`~terminated_b`로 마스크를 뒤집거나, 먼저 float로 바꾸세요: `(1 - terminated_b.float())`. `torch.where(terminated_b, ...)`도 됩니다.",
     "Python's `not`, `and`, `or` or `if` applied to a tensor that holds a whole batch.": "배치 전체를 담은 텐서에 파이썬의 `not`, `and`, `or`, `if`를 적용했습니다.",
     "use element-wise operations: `~terminated_b` instead of `not terminated_b`, `torch.where(...)` instead of `if`.": "원소별(element-wise) 연산을 쓰세요: `not terminated_b` 대신 `~terminated_b`, `if` 대신 `torch.where(...)`.",
     "backward() through something detached: the loss was computed from a tensor made under `torch.no_grad()`, with `.detach()`, `.item()` or `torch.tensor(...)`.": "그래프에서 떨어져 나간(detached) 값을 통해 backward()를 호출했습니다: 손실을 `torch.no_grad()` 안에서, 또는 `.detach()`, `.item()`, `torch.tensor(...)`로 만든 텐서로 계산했습니다.",
@@ -116,4 +115,5 @@ KO: dict[str, str] = {
     "still running after {limit:.0f} s: stopped": "{limit:.0f}초가 지나도 실행 중이어서 중단함",
     "Exercise {number}: your code did not return within the time limit of {limit:.0f} s, which correct code meets many times over: an endless loop (a `while` whose condition never becomes false, a counter never increased), or far more work than the exercise needs.": "연습문제 {number}: 코드가 제한 시간 {limit:.0f}초 안에 반환하지 않았습니다. 올바른 코드는 이 시간의 몇 분의 일 안에 끝납니다: 끝나지 않는 반복문(조건이 거짓이 되지 않는 `while`, 증가하지 않는 카운터)이거나, 연습문제에 필요한 것보다 훨씬 많은 계산입니다.",
     "the traceback above shows the line your code was running when it was stopped; check what ends that loop.": "위의 트레이스백은 중단될 때 코드가 실행하던 줄을 보여 줍니다. 그 반복문을 끝내는 조건을 확인하세요.",
+    "invert a bool tensor with the bitwise not operator, or make it a float first; `torch.where` works too.": "bool 텐서는 비트 부정 연산자로 뒤집거나 먼저 float으로 바꾸세요. `torch.where`도 됩니다.",
 }
