@@ -199,8 +199,29 @@ def _names(source: str) -> tuple[set[str], set[str]]:
                 bound.add(sub.id)
             elif isinstance(sub, ast.alias):
                 bound.add((sub.asname or sub.name).split(".")[0])
-    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return bound, read
+    return bound, _global_reads(_python(source))
+
+
+def _global_reads(code: str) -> set[str]:
+    """The module-level names a cell reads, at its top level or inside its functions and
+    classes (a function's parameters and locals are not the notebook's names)."""
+    import symtable
+
+    try:
+        top = symtable.symtable(code, "<cell>", "exec")
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        for symbol in table.get_symbols():
+            if not symbol.is_referenced():
+                continue
+            if table.get_type() == "module" or symbol.is_global():
+                names.add(symbol.get_name())
+        tables += table.get_children()
+    return names
 
 
 def needed_cells(nb: NotebookNode, targets: Sequence[int], answers: dict[int, str]) -> list[int]:
