@@ -5,6 +5,7 @@ tools are not part of it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -36,8 +37,14 @@ def test_runtime_imports_no_maintainer_tooling(modules: list[str], tmp_path) -> 
     # A fresh interpreter outside the repository, as on a student's Colab: only what the
     # installed package pulls in is loaded.
     probe = PROBE.format(modules=modules, forbidden=MAINTAINER_ONLY)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # Colab sets none
     done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["loaded"] == [], f"importing {modules} loaded {result['loaded']}"
