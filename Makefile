@@ -64,7 +64,7 @@ unit: $(GRADING_STAMP) bubblewrap $(CLASSROOM_STAMP) $(PROXY)
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/solutions
 
-test: lint unit notebooks
+test: lint unit notebooks compat
 
 # For iteration: everything but the tests marked slow (install, lab, browser, Binder, kernels).
 quick: lint $(STAMP)
@@ -147,6 +147,13 @@ $(PROXY):
 
 classroom: $(CLASSROOM_STAMP) $(PROXY)
 	CLASSROOM_STATE=$(CLASSROOM_STATE) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
+
+# The course on Colab-like package sets (IPython 7.34, ipywidgets 7.7.1, matplotlib 3.9,
+# NumPy 2.0 and 1.26, torch 2.13.0) without constraints.txt, each in its own venv under
+# _build/compat/: the runtime's tests and the notebooks' import and check paths (tools/compat.py).
+.PHONY: compat
+compat: $(STAMP)
+	$(BIN)/python -m tools.compat
 
 clean:
 	rm -rf $(VENV) _build test-artifacts .pytest_cache .ruff_cache
