@@ -51,6 +51,12 @@ from course_utils.checks._inputs import GAMMA as GAMMA
 from course_utils.checks._inputs import N_ACTIONS as N_ACTIONS
 from course_utils.checks._inputs import STATE_DIM as STATE_DIM
 from course_utils.checks._inputs import B as B
+from course_utils.checks.beyond import (
+    check_conv_q_network,
+    check_dueling_q_values,
+    check_n_step_targets,
+    check_prioritized_sample,
+)
 from course_utils.checks.loss import check_q_loss
 from course_utils.checks.neural_networks import check_gradient_descent_step, check_linear_layer
 from course_utils.checks.policies import check_epsilon_greedy_policy
@@ -86,4 +92,8 @@ __all__ = [
     "check_dqn_episode",
     "check_q_loss",
     "check_double_dqn_targets",
+    "check_n_step_targets",
+    "check_dueling_q_values",
+    "check_prioritized_sample",
+    "check_conv_q_network",
 ]

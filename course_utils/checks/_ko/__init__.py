@@ -11,6 +11,7 @@ README.ko.md's glossary.
 from __future__ import annotations
 
 from course_utils.checks._ko import (
+    beyond,
     harness,
     loss,
     neural_networks,
@@ -27,6 +28,7 @@ __all__ = ["KO", "PARTS"]
 
 PARTS: tuple[dict[str, str], ...] = (
     harness.KO,
+    beyond.KO,
     loss.KO,
     neural_networks.KO,
     policies.KO,
