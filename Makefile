@@ -27,7 +27,7 @@ export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides assignments grade bubblewrap classroom install clean help
+.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides slides-check slides-screenshots assignments grade bubblewrap classroom install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
