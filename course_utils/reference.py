@@ -7,8 +7,9 @@ its reference implementation, explicitly, and go on with the rest of the noteboo
 >>> dqn_targets = reference.dqn_targets
 >>> checks.check_dqn_targets(dqn_targets)  # doctest: +ELLIPSIS
 <BLANKLINE>
+⚠️ ⚠️ ...
 ⚠️  Exercise 4.1: you are using the reference implementation; the rest of the notebook runs, the exercise counts as not done.
-...
+⚠️ ⚠️ ...
 
 The check then prints that notice instead of grading, and the autograder (which sets
 ``COURSE_UTILS_GRADING=1``) counts the exercise as failed. Every function here carries the
