@@ -330,3 +330,14 @@ def test_the_student_edition_is_committed_to_its_branch(tmp_path: Path) -> None:
     ).stdout.splitlines()
     assert "notebooks/01_neural_networks.ipynb" in listed and "EDITION.md" in listed
     assert not [f for f in listed if "solutions/" in f]
+
+
+def test_the_ngshare_exchange_matches_the_hub_values() -> None:
+    """The exchange's admins are the hub's, its port the hub service's, its token a secret."""
+    hub = yaml.safe_load(VALUES.read_text())["hub"]
+    ngshare = yaml.safe_load((REPO / "deploy" / "ngshare-values.yaml").read_text())
+    assert ngshare["ngshare"]["admins"] == hub["config"]["Authenticator"]["admin_users"]
+    port = ngshare["deployment"]["port"]
+    assert f"http://ngshare:{port}" in hub["extraConfig"]["ngshare"]
+    assert ngshare["ngshare"]["hub_api_token"] == ""
+    assert "deploy/ngshare-values.yaml" in VALUES.read_text()
