@@ -36,6 +36,7 @@ __all__ = [
     "quadratic_loss",
     "descent_path",
     "gradient_descent_figure",
+    "episode_q_values",
     "q_values_figure",
     "schedule_value",
     "epsilon_schedule_figure",
@@ -385,6 +386,28 @@ def gradient_descent_figure(alpha: float, steps: int) -> Figure:
     return fig
 
 
+def episode_q_values(q_values: np.ndarray | torch.Tensor) -> np.ndarray:
+    """``q_values`` of one episode as a finite float array ``(T, n_actions)``, or a ValueError.
+
+    >>> episode_q_values(torch.tensor([[1.0, 2.0]])).shape
+    (1, 2)
+    """
+    if isinstance(q_values, torch.Tensor):
+        q_values = q_values.detach().cpu().numpy()
+    q_values = np.asarray(q_values, dtype=float)
+    if q_values.ndim != 2 or q_values.shape[0] == 0:
+        raise ValueError(
+            f"Expected `q_values` to have shape (T, n_actions), with T > 0, got {q_values.shape}"
+        )
+    if not np.isfinite(q_values).all():
+        rows = np.flatnonzero(~np.isfinite(q_values).all(axis=1))
+        raise ValueError(
+            f"Expected `q_values` to be finite, got nan or inf in {len(rows)} of its "
+            f"{len(q_values)} rows (first: row {rows[0]}): the network's weights have diverged"
+        )
+    return q_values
+
+
 def q_values_figure(
     q_values: np.ndarray, action_labels: Sequence[str], t: int, frame: np.ndarray | None = None
 ) -> Figure:
@@ -397,17 +420,7 @@ def q_values_figure(
         >>> fig.axes[-1].get_title()
         't = 1: greedy action Left'
     """
-    q_values = np.asarray(q_values, dtype=float)
-    if q_values.ndim != 2 or q_values.shape[0] == 0:
-        raise ValueError(
-            f"Expected `q_values` to have shape (T, n_actions), with T > 0, got {q_values.shape}"
-        )
-    if not np.isfinite(q_values).all():
-        rows = np.flatnonzero(~np.isfinite(q_values).all(axis=1))
-        raise ValueError(
-            f"Expected `q_values` to be finite, got nan or inf in {len(rows)} of its "
-            f"{len(q_values)} rows (first: row {rows[0]}): the network's weights have diverged"
-        )
+    q_values = episode_q_values(q_values)
     if isinstance(action_labels, str) or len(action_labels) != q_values.shape[1]:
         raise ValueError(
             f"Expected `action_labels` to name each of the {q_values.shape[1]} actions, "

@@ -21,6 +21,7 @@ from IPython.display import display
 from course_utils._validation import positive_int
 from course_utils.plotting import (
     ACTIVATIONS,
+    episode_q_values,
     epsilon_schedule_figure,
     gradient_descent_figure,
     neuron_figure,
@@ -182,19 +183,7 @@ def q_values_explorer(
         >>> explorer.children[0].max
         1
     """
-    if isinstance(q_values, torch.Tensor):
-        q_values = q_values.detach().cpu().numpy()
-    q_values = np.asarray(q_values, dtype=float)
-    if q_values.ndim != 2 or q_values.shape[0] == 0:
-        raise ValueError(
-            f"Expected `q_values` to have shape (T, n_actions), with T > 0, got {q_values.shape}"
-        )
-    if not np.isfinite(q_values).all():
-        rows = np.flatnonzero(~np.isfinite(q_values).all(axis=1))
-        raise ValueError(
-            f"Expected `q_values` to be finite, got nan or inf in {len(rows)} of its "
-            f"{len(q_values)} rows (first: row {rows[0]}): the network's weights have diverged"
-        )
+    q_values = episode_q_values(q_values)
     steps, n_actions = q_values.shape
     if isinstance(action_labels, str) or len(action_labels) != n_actions:
         raise ValueError(
