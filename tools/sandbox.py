@@ -116,13 +116,15 @@ def bwrap_command(
     `readable`: extra read-only paths, each a path (bound at itself) or ``(path, target)``.
     """
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
+    # The empty /tmp first: the binds below land on top of it, so a repository or venv that
+    # lives under /tmp (a CI clone) stays visible instead of being hidden by the tmpfs.
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     args += _system_binds()
     for path in python_paths() if python is None else python:
         args += ["--ro-bind", str(path), str(path)]
     for item in readable:
         source, target = (item, str(item)) if isinstance(item, Path) else item
         args += ["--ro-bind", str(Path(source).resolve()), target]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     args += ["--bind", str(scratch), "/scratch", "--chdir", "/scratch"]
     args += ["--clearenv", "--setenv", "HOME", "/scratch", "--setenv", "PATH", "/usr/bin:/bin"]
     for key, value in (env or {}).items():
