@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 import websocket
 
+from tools.slides import browser as slides_browser
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -68,29 +70,14 @@ pytestmark = pytest.mark.slow
 
 
 def chromium_executable() -> str:
-    """Debian's chromium, installed with apt-get if missing; skip where that is impossible."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    how = "install it with `apt-get install -y chromium chromium-driver` to run this test"
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip(f"real-browser test skipped: Debian's chromium is missing; {how}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    lock = ["-o", "DPkg::Lock::Timeout=300"]
-    for command in (
-        ["apt-get", *lock, "update", "-qq"],
-        ["apt-get", *lock, "install", "-y", "-qq", "chromium", "chromium-driver"],
-    ):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            pytest.skip(
-                f"real-browser test skipped: `{' '.join(command)}` failed "
-                f"({done.stderr.strip()[-400:]}); {how}"
-            )
-    found = shutil.which("chromium")
-    if not found:
-        pytest.skip(f"real-browser test skipped: apt-get gave no chromium executable; {how}")
-    return found
+    """Debian's chromium, installed with apt-get if missing; skip where that is impossible.
+
+    The lecture decks' browser check needs the same browser: one installer, in tools.slides.
+    """
+    try:
+        return slides_browser.chromium_executable()
+    except RuntimeError as error:
+        pytest.skip(f"real-browser test skipped: {error}")
 
 
 class Page:
