@@ -34,7 +34,7 @@ Checks run on the CPU and are safe from the student's code (``_guard``):
 >>> def select_q_values(q_values_b, action_b):
 ...     return q_values_b.gather(1, action_b)
 >>> checks.check_select_q_values(select_q_values)
-✅ select_q_values: all 5 properties hold.
+✅ select_q_values: all 7 properties hold.
 >>> def select_q_values(q_values_b, action_b):
 ...     return q_values_b.max(dim=1, keepdim=True).values
 >>> checks.check_select_q_values(select_q_values)  # doctest: +ELLIPSIS
@@ -45,7 +45,7 @@ course_utils.checks.ExerciseFailure: ...
 ...
 """
 
-from course_utils.checks._harness import ExerciseFailure
+from course_utils.checks.harness import ExerciseFailure
 from course_utils.checks._i18n import get_language, set_language
 from course_utils.checks._inputs import GAMMA as GAMMA
 from course_utils.checks._inputs import N_ACTIONS as N_ACTIONS

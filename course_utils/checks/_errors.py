@@ -2,7 +2,7 @@
 
 ``_ERRORS`` matches what PyTorch says (the needles, never translated) to the usual mistake
 behind it; :func:`_diagnose_error` looks the message up there, then in the shape errors, and
-falls back to a general hint. ``_Check.call`` (in ``_harness``) shows the result.
+falls back to a general hint. ``Check.call`` (in ``harness``) shows the result.
 """
 
 from __future__ import annotations

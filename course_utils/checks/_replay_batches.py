@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
-from course_utils.checks._harness import _Check, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import STATE_DIM
+from course_utils.checks.harness import Check, show
 
 if TYPE_CHECKING:
     from course_utils.checks.replay_memory import _Memory
@@ -51,15 +51,15 @@ def _transition(number: int) -> list[Tensor]:
     ]
 
 
-def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
+def _unpack(chk: Check, batch: Any, batch_size: int) -> list[Tensor]:
     """The five field tensors of a sampled batch, or a failure that says what came back."""
     if batch is None:
         raise chk.fail(
             _("`sample` returns one tensor per field"),
-            _("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
-            "None",
-            _("`sample` returns nothing (a missing `return`)."),
-            _("end `sample` with `return` and the five batch tensors."),
+            expected=_("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
+            got="None",
+            cause=_("`sample` returns nothing (a missing `return`)."),
+            hint=_("end `sample` with `return` and the five batch tensors."),
         )
     try:
         fields = list(batch)
@@ -70,10 +70,12 @@ def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
             if field.device.type != "cpu":
                 raise chk.fail(
                     _("`sample` returns one tensor per field"),
-                    _("{name}_b on the CPU, where the inserted tensors were").format(name=name),
-                    _("a tensor on the device {device}").format(device=field.device),
-                    _("the batch was moved to another device on its way through the memory."),
-                    _("keep the fields on the device of the inserted tensors."),
+                    expected=_("{name}_b on the CPU, where the inserted tensors were").format(
+                        name=name
+                    ),
+                    got=_("a tensor on the device {device}").format(device=field.device),
+                    cause=_("the batch was moved to another device on its way through the memory."),
+                    hint=_("keep the fields on the device of the inserted tensors."),
                 )
     if len(fields) != len(FIELDS) or not all(isinstance(f, Tensor) for f in fields):
         if len(fields) == batch_size:
@@ -87,19 +89,20 @@ def _unpack(chk: _Check, batch: Any, batch_size: int) -> list[Tensor]:
             hint = _("return `state_b, action_b, reward_b, terminated_b, next_state_b`.")
         raise chk.fail(
             _("`sample` returns one tensor per field"),
-            _("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
-            _("{kind} of {n}: {types}").format(
+            expected=_("5 tensors: state_b, action_b, reward_b, terminated_b, next_state_b"),
+            got=_("{kind} of {n}: {types}").format(
                 kind=type(batch).__name__,
                 n=len(fields),
                 types=", ".join(type(f).__name__ for f in fields[:6]),
             ),
-            cause,
-            hint,
+            cause=cause,
+            hint=hint,
         )
+    chk.holds(_("`sample` returns one tensor per field"))
     return fields
 
 
-def _expect_fields(chk: _Check, fields: list[Tensor], batch_size: int) -> None:
+def _expect_fields(chk: Check, fields: list[Tensor], batch_size: int) -> None:
     """Shapes and dtypes of a sampled batch, with the classic mistakes named."""
     inserted = _transition(1)
     for name, got, field in zip(FIELDS, fields, inserted, strict=True):
@@ -123,10 +126,10 @@ def _expect_fields(chk: _Check, fields: list[Tensor], batch_size: int) -> None:
                 hint = _("keep each field's shape: (1, ...) in, (batch_size, ...) out.")
             raise chk.fail(
                 _("sampled {name}_b has shape (batch_size, ...)").format(name=name),
-                f"shape {shape}",
-                f"shape {tuple(got.shape)}",
-                cause,
-                hint,
+                expected=f"shape {shape}",
+                got=f"shape {tuple(got.shape)}",
+                cause=cause,
+                hint=hint,
             )
         if got.dtype != field.dtype:
             if got.dtype.is_floating_point and not field.dtype.is_floating_point:
@@ -144,11 +147,13 @@ def _expect_fields(chk: _Check, fields: list[Tensor], batch_size: int) -> None:
                 )
             raise chk.fail(
                 _("sampled {name}_b keeps the inserted dtype").format(name=name),
-                str(field.dtype),
-                str(got.dtype),
-                cause,
-                hint,
+                expected=str(field.dtype),
+                got=str(got.dtype),
+                cause=cause,
+                hint=hint,
             )
+        chk.holds(_("sampled {name}_b has shape (batch_size, ...)").format(name=name))
+        chk.holds(_("sampled {name}_b keeps the inserted dtype").format(name=name))
 
 
 def _field_was_inserted(index: int, got: Tensor, numbers: set[int]) -> bool:
@@ -156,7 +161,7 @@ def _field_was_inserted(index: int, got: Tensor, numbers: set[int]) -> bool:
     return any(torch.equal(got, _transition(n)[index].to(got.dtype)) for n in numbers)
 
 
-def _row_numbers(chk: _Check, fields: list[Tensor], stored: set[int]) -> list[int]:
+def _row_numbers(chk: Check, fields: list[Tensor], stored: set[int]) -> list[int]:
     """Which stored transition each sampled row is; fails on rows that are none of them."""
     numbers = []
     for row in range(fields[0].shape[0]):
@@ -191,25 +196,26 @@ def _row_numbers(chk: _Check, fields: list[Tensor], stored: set[int]) -> list[in
             hint = _("store the tensors as they are inserted and return them unchanged.")
         raise chk.fail(
             _("each sampled row is one whole stored transition"),
-            _("rows among the stored transitions {value} (reward = its number)").format(
+            expected=_("rows among the stored transitions {value} (reward = its number)").format(
                 value=sorted(stored)
             ),
-            _("row {row}: state {state}, reward {reward}").format(
-                row=row, state=_show(got[0]), reward=_show(got[2])
+            got=_("row {row}: state {state}, reward {reward}").format(
+                row=row, state=show(got[0]), reward=show(got[2])
             ),
-            cause,
-            hint,
+            cause=cause,
+            hint=hint,
         )
+    chk.holds(_("each sampled row is one whole stored transition"))
     return numbers
 
 
-def _sample_numbers(chk: _Check, memory: _Memory, batch_size: int, stored: set[int]) -> list[int]:
+def _sample_numbers(chk: Check, memory: _Memory, batch_size: int, stored: set[int]) -> list[int]:
     fields = _unpack(chk, memory.sample(batch_size), batch_size)
     _expect_fields(chk, fields, batch_size)
     return _row_numbers(chk, fields, stored)
 
 
-def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
+def _expect_uniform(chk: Check, memory: _Memory, stored: set[int]) -> None:
     """Many batches from a full memory: every stored transition about equally often.
 
     With ``n`` stored and batches of ``b``, each transition's count over ``k`` batches has
@@ -232,7 +238,7 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
     if identical > identical_max:
         raise chk.fail(
             _("a batch holds different transitions"),
-            _(
+            expected=_(
                 "at most {identical_max:.0f} of {batches} batches of {batch_size} made of one transition (about {identical_mean:.0f} by chance)"
             ).format(
                 identical_max=identical_max,
@@ -240,17 +246,18 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
                 batch_size=batch_size,
                 identical_mean=identical_mean,
             ),
-            _("{identical} of {batches}").format(identical=identical, batches=batches),
-            _(
+            got=_("{identical} of {batches}").format(identical=identical, batches=batches),
+            cause=_(
                 "one transition was drawn and repeated to fill the batch "
                 "(`[random.choice(memory)] * batch_size`): the gradient step then sees one "
                 "transition, not a batch of uncorrelated ones."
             ),
-            _("draw batch_size indices, one for each row of the batch."),
+            hint=_("draw batch_size indices, one for each row of the batch."),
         )
+    chk.holds(_("a batch holds different transitions"))
     got = {number: counts[number] for number in sorted(stored)}
     if all(low <= c <= high for c in got.values()):
-        chk.ok()
+        chk.holds(_("sampling is uniform over the stored transitions"))
         return
     never = [number for number, c in got.items() if c == 0]
     if never:
@@ -261,12 +268,12 @@ def _expect_uniform(chk: _Check, memory: _Memory, stored: set[int]) -> None:
         cause = _("some stored transitions are drawn far more often than others.")
     raise chk.fail(
         _("sampling is uniform over the stored transitions"),
-        _(
+        expected=_(
             "each of the {n} stored about {mean:.0f} times in {batches} batches of {batch_size} (between {low:.0f} and {high:.0f})"
         ).format(n=n, mean=mean, batches=batches, batch_size=batch_size, low=low, high=high),
-        ", ".join(f"#{number}: {c}" for number, c in got.items()),
-        cause,
-        _(
+        got=", ".join(f"#{number}: {c}" for number, c in got.items()),
+        cause=cause,
+        hint=_(
             "draw batch_size random positions among all the transitions stored now, each "
             "equally likely."
         ),

@@ -18,9 +18,9 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
-from course_utils.checks._harness import _Check, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import N_ACTIONS, STATE_DIM, _state
+from course_utils.checks.harness import Check, show
 from course_utils.replay import ReplayMemory
 
 __all__ = [
@@ -63,7 +63,7 @@ def _holds(network: nn.Module, state: dict[str, Tensor]) -> bool:
 class _Run:
     """Everything the spies saw, with the global environment-step count as the clock."""
 
-    def __init__(self, chk: _Check, q_network: nn.Module, target_q_network: nn.Module) -> None:
+    def __init__(self, chk: Check, q_network: nn.Module, target_q_network: nn.Module) -> None:
         self.chk = chk
         self.q_network = q_network
         self.target_q_network = target_q_network
@@ -97,29 +97,33 @@ class _Run:
         if not _holds(self.q_network, self.online):
             raise self.chk.fail(
                 _("only the optimizer changes the online network"),
-                _("q_network's weights changed by optimizer.step() alone"),
-                _("they changed between steps, around environment step {steps}").format(
+                expected=_("q_network's weights changed by optimizer.step() alone"),
+                got=_("they changed between steps, around environment step {steps}").format(
                     steps=self.steps
                 ),
-                _(
+                cause=_(
                     "the online network was overwritten: the arguments of "
                     "`update_target_network(target_q_network, q_network)` are swapped, or the "
                     "weights were copied the wrong way."
                 ),
-                _("synchronise θ_targ ← θ: the target network receives, the online one gives."),
+                hint=_(
+                    "synchronise θ_targ ← θ: the target network receives, the online one gives."
+                ),
             )
+        self.chk.holds(_("only the optimizer changes the online network"))
         if not _holds(self.target_q_network, self.shifted):
             if not any(_holds(self.target_q_network, online) for online in self.online_since):
                 raise self.chk.fail(
                     _("synchronisation copies the online weights"),
-                    _("target_q_network equal to q_network after a synchronisation"),
-                    _("target_q_network changed, but not into a copy of q_network"),
-                    _(
+                    expected=_("target_q_network equal to q_network after a synchronisation"),
+                    got=_("target_q_network changed, but not into a copy of q_network"),
+                    cause=_(
                         "the target network was modified in some other way (trained, partly "
                         "copied, or averaged)."
                     ),
-                    _("only the synchronisation (exercise 3.3) touches the target network."),
+                    hint=_("only the synchronisation (exercise 3.3) touches the target network."),
                 )
+            self.chk.holds(_("synchronisation copies the online weights"))
             self.syncs.append(self.steps)
             self._shift_target()
         self.online_since = [self.online]
@@ -154,10 +158,10 @@ class _SpyEnv:
         if self.ended == "not started":
             raise chk.fail(
                 _("an episode starts with env.reset()"),
-                _("env.reset() before the first env.step()"),
-                _("env.step() without a reset"),
-                _("the environment was stepped before it was reset."),
-                _("keep the given `state, _ = env.reset()` at the top of the function."),
+                expected=_("env.reset() before the first env.step()"),
+                got=_("env.step() without a reset"),
+                cause=_("the environment was stepped before it was reset."),
+                hint=_("keep the given `state, _ = env.reset()` at the top of the function."),
             )
         if self.ended is not None:
             cause = (
@@ -170,12 +174,12 @@ class _SpyEnv:
             )
             raise chk.fail(
                 _("the episode ends on terminated or truncated"),
-                _("return after the step that ends the episode"),
-                _("env.step() called again after it returned {ended}=True").format(
+                expected=_("return after the step that ends the episode"),
+                got=_("env.step() called again after it returned {ended}=True").format(
                     ended=self.ended
                 ),
-                cause,
-                _("set `done` when either flag is set: that ends the given `while` loop."),
+                cause=cause,
+                hint=_("set `done` when either flag is set: that ends the given `while` loop."),
             )
         if not (
             isinstance(action, Tensor)
@@ -184,27 +188,31 @@ class _SpyEnv:
         ):
             raise chk.fail(
                 _("actions are (1, 1) int64 tensors"),
-                _("an action shaped (1, 1), int64, as epsilon_greedy_policy returns it"),
-                _show(action),
-                _(
+                expected=_("an action shaped (1, 1), int64, as epsilon_greedy_policy returns it"),
+                got=show(action),
+                cause=_(
                     "the action was converted or reshaped before env.step (and it is stored in "
                     "the replay memory in that form too)."
                 ),
-                _("pass the action exactly as `epsilon_greedy_policy(...)` returns it."),
+                hint=_("pass the action exactly as `epsilon_greedy_policy(...)` returns it."),
             )
         if run.steps >= MAX_STEPS:
             raise chk.fail(
                 _("max_steps is respected"),
-                _("at most max_steps = {max_steps} environment steps in the whole run").format(
-                    max_steps=MAX_STEPS
-                ),
-                _("step {value}").format(value=run.steps + 1),
-                _(
+                expected=_(
+                    "at most max_steps = {max_steps} environment steps in the whole run"
+                ).format(max_steps=MAX_STEPS),
+                got=_("step {value}").format(value=run.steps + 1),
+                cause=_(
                     "the global step count is not increased at every environment step, so the "
                     "given `step < max_steps` never stops the loop."
                 ),
-                _("count every environment step in the global `step`."),
+                hint=_("count every environment step in the global `step`."),
             )
+        chk.holds(_("an episode starts with env.reset()"))
+        chk.holds(_("the episode ends on terminated or truncated"))
+        chk.holds(_("actions are (1, 1) int64 tensors"))
+        chk.holds(_("max_steps is respected"))
         value = int(action.item())
         with torch.no_grad():  # greedy in the current weights, or in those the action saw
             greedy = value == int(run.q_network(self.state).argmax(dim=1).item()) or any(
@@ -271,14 +279,19 @@ class _SpyMemory:
         ):
             raise run.chk.fail(
                 _("transitions are stored as TorchEnv returns them"),
-                _(
+                expected=_(
                     "[state, action, reward, terminated, next_state]: (1, D) float32, (1, 1) "
                     "int64, (1, 1) float32, (1, 1) bool, (1, D) float32"
                 ),
-                _show(transition),
-                _("a field is missing, converted (`.item()`, `.float()`) or in another order."),
-                _("store the five tensors as env.step returned them, in the docstring's order."),
+                got=show(transition),
+                cause=_(
+                    "a field is missing, converted (`.item()`, `.float()`) or in another order."
+                ),
+                hint=_(
+                    "store the five tensors as env.step returned them, in the docstring's order."
+                ),
             )
+        run.chk.holds(_("transitions are stored as TorchEnv returns them"))
         run.inserts.append((run.steps, [f.detach().clone() for f in fields]))
         self.memory.insert(fields)
 

@@ -7,17 +7,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_utils.checks._harness import (
-    _Check,
-    _expect_tensor,
-    _expect_unchanged,
-    _expect_values,
-    _isolated,
-    _show,
-    _Variant,
-)
 from course_utils.checks._i18n import N_, _
 from course_utils.checks._inputs import B, _network, _snapshot, _state, _states
+from course_utils.checks.harness import Check, Variant, check, show
 
 __all__ = ["check_q_loss"]
 
@@ -29,8 +21,8 @@ _FANCY_INDEXING = N_(
 )
 
 
-@_isolated
-def check_q_loss(chk: _Check) -> None:
+@check("q_loss")
+def check_q_loss(chk: Check) -> None:
     """Check ``q_loss(q_network, state_b, action_b, target_b) -> scalar``.
 
     The mean squared error between q(S, A) of the actions taken and target_b (B, 1); a
@@ -51,17 +43,19 @@ def check_q_loss(chk: _Check) -> None:
     if isinstance(got, (float, int)):
         raise chk.fail(
             _("returns a tensor"),
-            _("a 0-dimensional tensor with grad_fn, value {value:.4f}").format(
+            expected=_("a 0-dimensional tensor with grad_fn, value {value:.4f}").format(
                 value=expected.item()
             ),
-            _show(got),
-            _(
+            got=show(got),
+            cause=_(
                 "the loss was returned as a Python number (`.item()`): that cuts the autograd "
                 "graph, so backward() is impossible."
             ),
-            _("return the loss tensor; call `.item()` only when you store it for the statistics."),
+            hint=_(
+                "return the loss tensor; call `.item()` only when you store it for the statistics."
+            ),
         )
-    got = _expect_tensor(chk, got, _("the loss"))
+    got = chk.expect_tensor(got, _("the loss"))
     if got.numel() != 1:
         if tuple(got.shape) == (B, B):
             cause = _(
@@ -76,24 +70,27 @@ def check_q_loss(chk: _Check) -> None:
             )
         raise chk.fail(
             _("reduced to a scalar"),
-            _("a 0-dimensional tensor (one number for the whole batch)"),
-            _("shape {shape}").format(shape=tuple(got.shape)),
-            cause,
-            _("average the squared errors over the batch; prediction and target both (B, 1)."),
+            expected=_("a 0-dimensional tensor (one number for the whole batch)"),
+            got=_("shape {shape}").format(shape=tuple(got.shape)),
+            cause=cause,
+            hint=_("average the squared errors over the batch; prediction and target both (B, 1)."),
         )
-    chk.ok()
+    chk.holds(_("returns a tensor"))
+    chk.holds(_("reduced to a scalar"))
     if not got.requires_grad or got.grad_fn is None:
         raise chk.fail(
             _("carries a gradient to the online network"),
-            _("requires_grad=True with a grad_fn"),
-            _show(got),
-            _(
+            expected=_("requires_grad=True with a grad_fn"),
+            got=show(got),
+            cause=_(
                 "the loss carries no gradient: q(S, A) was computed under `torch.no_grad()`, "
                 "detached, or rebuilt from numbers, so backward() cannot train the network."
             ),
-            _("only the target is detached; the prediction `q_network(state_b)` keeps its graph."),
+            hint=_(
+                "only the target is detached; the prediction `q_network(state_b)` keeps its graph."
+            ),
         )
-    chk.ok()
+    chk.holds(_("carries a gradient to the online network"))
     q_flat = taken_b.view(B)
     fancy_b = q_b[:, action_b]  # (B, B, 1): row i holds q(s_i, a_j) for every j
     fancy = _(_FANCY_INDEXING)
@@ -102,9 +99,9 @@ def check_q_loss(chk: _Check) -> None:
         "(B, 1)."
     )
     variants = [
-        _Variant(((fancy_b - target_b) ** 2).mean(), fancy, fancy_hint),
-        _Variant(((fancy_b.squeeze(2) - target_b) ** 2).mean(), fancy, fancy_hint),
-        _Variant(
+        Variant(((fancy_b - target_b) ** 2).mean(), fancy, fancy_hint),
+        Variant(((fancy_b.squeeze(2) - target_b) ** 2).mean(), fancy, fancy_hint),
+        Variant(
             ((q_flat - target_b) ** 2).mean(),
             _(
                 "a silent (B, B) broadcast: a (B,) prediction met the (B, 1) target (or the other "
@@ -113,12 +110,12 @@ def check_q_loss(chk: _Check) -> None:
             ),
             _("keep both (B, 1): the selected Q-values against target_b, no squeeze."),
         ),
-        _Variant(
+        Variant(
             (error_b**2).sum(),
             _("sum instead of mean: the loss (and the step size) grows with the batch size."),
             _("average over the batch instead of summing."),
         ),
-        _Variant(
+        Variant(
             ((q_b.max(dim=1, keepdim=True).values - target_b) ** 2).mean(),
             _(
                 "max used instead of the action taken: the loss must train Q(S, A) of the actions "
@@ -126,12 +123,12 @@ def check_q_loss(chk: _Check) -> None:
             ),
             _("select the Q-value of the action in action_b, not the largest one."),
         ),
-        _Variant(
+        Variant(
             ((q_b.gather(0, action_b) - target_b) ** 2).mean(),
             _("gather along dim 0: the actions were used as row numbers."),
             _("actions index the columns: gather along dimension 1, the action dimension."),
         ),
-        _Variant(
+        Variant(
             ((q_b - target_b) ** 2).mean(),
             _(
                 "the Q-values of all actions were compared with the target: `q_network(state_b)` "
@@ -144,38 +141,37 @@ def check_q_loss(chk: _Check) -> None:
                 "selection), then compare."
             ),
         ),
-        _Variant(
+        Variant(
             0.5 * expected,
             _("half the mean squared error (the ½ convention of some textbooks)."),
             _("use the plain mean of the squared errors, without the ½."),
         ),
-        _Variant(
+        Variant(
             F.smooth_l1_loss(taken_b, target_b),
             _("a Huber (smooth L1) loss instead of the mean squared error."),
             _("this exercise asks for the mean squared error, not the Huber loss."),
         ),
-        _Variant(
+        Variant(
             error_b.abs().mean(),
             _("the absolute error (L1) instead of the squared error."),
             _("square the errors before averaging them."),
         ),
-        _Variant(
+        Variant(
             expected.sqrt(),
             _("the root of the MSE instead of the MSE."),
             _("no square root: the mean of the squared errors itself."),
         ),
     ]
-    _expect_values(
-        chk,
+    chk.expect_values(
         _("value is the MSE of q(S, A) against target_b"),
-        got.reshape(()),
-        expected,
-        variants,
-        _(
+        got=got.reshape(()),
+        expected=expected,
+        variants=variants,
+        cause=_(
             "the number differs from mean((q(S, A) − target)²) (a network other than the "
             "q_network argument?)."
         ),
-        _(
+        hint=_(
             "print the Q-values of the actions taken and the targets side by side on this "
             "batch; the loss is the mean of their squared differences."
         ),
@@ -186,14 +182,13 @@ def check_q_loss(chk: _Check) -> None:
     if missing:
         raise chk.fail(
             _("the gradient reaches q_network"),
-            _("a .grad on every parameter of q_network after backward()"),
-            _("no .grad on {names}").format(names=", ".join(missing)),
-            _("the loss was computed with a network other than the q_network argument."),
-            _("use the function's arguments only: `q_network(state_b)`."),
+            expected=_("a .grad on every parameter of q_network after backward()"),
+            got=_("no .grad on {names}").format(names=", ".join(missing)),
+            cause=_("the loss was computed with a network other than the q_network argument."),
+            hint=_("use the function's arguments only: `q_network(state_b)`."),
         )
-    chk.ok()
-    _expect_unchanged(
-        chk,
+    chk.holds(_("the gradient reaches q_network"))
+    chk.expect_unchanged(
         ["state_b", "action_b", "target_b"],
         before,
         args[1:],

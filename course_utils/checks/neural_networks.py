@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import torch
 
-from course_utils.checks._harness import (
-    _Check,
-    _expect_shape,
-    _expect_tensor,
-    _expect_unchanged,
-    _expect_values,
-    _isolated,
-    _show,
-    _Variant,
-)
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import B, _snapshot
+from course_utils.checks.harness import Check, Variant, check, show
 
 __all__ = ["check_linear_layer", "check_gradient_descent_step"]
 
 
-@_isolated
-def check_linear_layer(chk: _Check) -> None:
+@check("linear_layer")
+def check_linear_layer(chk: Check) -> None:
     """Check ``linear_layer(x_b, weight, bias) -> x_b @ weight.T + bias`` (shape (B, H)).
 
     Catches a missing transpose (also the square case, where it silently gives wrong
@@ -36,30 +27,32 @@ def check_linear_layer(chk: _Check) -> None:
         bias = torch.randn(hidden, generator=generator)
         before = _snapshot([x_b, weight, bias])
         expected = (x_b @ weight.T + bias).detach()
-        got = _expect_tensor(
-            chk, chk.call(x_b, weight, bias), _("the weighted sums, one row per input")
+        got = chk.expect_tensor(
+            chk.call(x_b, weight, bias), _("the weighted sums, one row per input")
         )
         if tuple(got.shape) == (hidden, B):
             raise chk.fail(
                 _("output shape is (B, H) = {shape}").format(shape=(B, hidden)),
-                _("shape {shape}: one row of H outputs per input row").format(shape=(B, hidden)),
-                _("shape {shape}, i.e. (H, B)").format(shape=tuple(got.shape)),
-                _("the result is transposed: `weight @ x_b.T` gives (H, B)."),
-                _(
+                expected=_("shape {shape}: one row of H outputs per input row").format(
+                    shape=(B, hidden)
+                ),
+                got=_("shape {shape}, i.e. (H, B)").format(shape=tuple(got.shape)),
+                cause=_("the result is transposed: `weight @ x_b.T` gives (H, B)."),
+                hint=_(
                     "the batch comes first in the result: its rows are the inputs; multiply x_b "
                     "by the (transposed) weight, not the weight by x_b."
                 ),
             )
-        _expect_shape(chk, got, (B, hidden), _("one row of H outputs per input row"))
+        chk.expect_shape(got, (B, hidden), _("one row of H outputs per input row"))
         linear = x_b @ weight.T + bias
         variants = [
-            _Variant(
+            Variant(
                 x_b @ weight.T,
                 _("the bias is missing."),
                 _("add `bias`; its shape (H,) broadcasts over the batch rows."),
             ),
             *(
-                _Variant(
+                Variant(
                     act(linear),
                     _(
                         "an activation ({label}) was applied: a linear layer is only the "
@@ -77,7 +70,7 @@ def check_linear_layer(chk: _Check) -> None:
         if hidden == dim:  # x_b @ weight only runs, silently wrong, when the weight is square
             variants.insert(
                 0,
-                _Variant(
+                Variant(
                     x_b @ weight + bias,
                     _(
                         "missing transpose: weight is stored (H, D), nn.Linear's convention, so "
@@ -90,16 +83,15 @@ def check_linear_layer(chk: _Check) -> None:
                     ),
                 ),
             )
-        _expect_values(
-            chk,
+        chk.expect_values(
             _("values equal x_b·weightᵀ + bias ({hidden}x{dim} weight)").format(
                 hidden=hidden, dim=dim
             ),
-            got,
-            expected,
-            variants,
-            _("the numbers differ from the weighted sums x_b·weightᵀ + bias."),
-            _(
+            got=got,
+            expected=expected,
+            variants=variants,
+            cause=_("the numbers differ from the weighted sums x_b·weightᵀ + bias."),
+            hint=_(
                 "compute one output by hand on this example: row i, neuron j is the dot product "
                 "of x_b[i] with weight[j], plus bias[j]."
             ),
@@ -107,20 +99,21 @@ def check_linear_layer(chk: _Check) -> None:
         if not got.requires_grad:
             raise chk.fail(
                 _("the result keeps the gradient"),
-                _("requires_grad=True (weight requires grad)"),
-                "requires_grad=False",
-                _(
+                expected=_("requires_grad=True (weight requires grad)"),
+                got="requires_grad=False",
+                cause=_(
                     "the computation left autograd: `.detach()`, `.item()`, numpy, or a new "
                     "`torch.tensor(...)` built from numbers."
                 ),
-                _("use tensor operations only (`@`, `+`), so autograd can follow them."),
+                hint=_("use tensor operations only (`@`, `+`), so autograd can follow them."),
             )
-        chk.ok()
-        _expect_unchanged(chk, ["x_b", "weight", "bias"], before, [x_b, weight, bias], {})
+        chk.holds(_("output shape is (B, H) = {shape}").format(shape=(B, hidden)))
+        chk.holds(_("the result keeps the gradient"))
+        chk.expect_unchanged(["x_b", "weight", "bias"], before, [x_b, weight, bias], {})
 
 
-@_isolated
-def check_gradient_descent_step(chk: _Check) -> None:
+@check("gradient_descent_step")
+def check_gradient_descent_step(chk: Check) -> None:
     """Check ``gradient_descent_step(w, grad, alpha) -> w - alpha * grad``.
 
     In place or as a new tensor, as long as the returned value is right. Catches the
@@ -135,28 +128,29 @@ def check_gradient_descent_step(chk: _Check) -> None:
     if got is None:
         raise chk.fail(
             _("returns the new weights"),
-            _show(expected),
-            "None",
-            _("nothing is returned (an in-place update without `return`)."),
-            _("end the function with a `return` of the new weights."),
+            expected=show(expected),
+            got="None",
+            cause=_("nothing is returned (an in-place update without `return`)."),
+            hint=_("end the function with a `return` of the new weights."),
         )
-    got = _expect_tensor(chk, got, _("the new weights"))
-    _expect_shape(chk, got, tuple(w0.shape), _("the same shape as w"))
+    got = chk.expect_tensor(got, _("the new weights"))
+    chk.expect_shape(got, tuple(w0.shape), _("the same shape as w"))
     if got.dtype != w0.dtype:
         raise chk.fail(
             _("the new weights keep w's dtype"),
-            str(w0.dtype),
-            str(got.dtype),
-            _(
+            expected=str(w0.dtype),
+            got=str(got.dtype),
+            cause=_(
                 "the result has another dtype than w: a float64 tensor crept in (numpy, "
                 "`torch.tensor` of Python floats, `.double()`). The network's parameters are "
                 "float32 and must stay so."
             ),
-            _("compute with the tensors you are given, without converting them."),
+            hint=_("compute with the tensors you are given, without converting them."),
         )
-    chk.ok()
+    chk.holds(_("returns the new weights"))
+    chk.holds(_("the new weights keep w's dtype"))
     variants = [
-        _Variant(
+        Variant(
             w0 + alpha * grad0,
             _(
                 "the sign is flipped: you climbed the loss. The gradient points uphill, so gradient "
@@ -164,34 +158,33 @@ def check_gradient_descent_step(chk: _Check) -> None:
             ),
             _("move against the gradient: subtract the scaled gradient, w ← w − α·∇L."),
         ),
-        _Variant(
+        Variant(
             w0 - grad0,
             _("alpha was ignored: the full gradient was subtracted."),
             _("scale the gradient by the learning rate alpha before subtracting it."),
         ),
-        _Variant(
+        Variant(
             -alpha * grad0,
             _("returned the step instead of the new w: −α·∇L is the change, not the new weights."),
             _("return the new weights: the old w plus the step."),
         ),
-        _Variant(
+        Variant(
             alpha * grad0,
             _("returned the step instead of the new w (and with a plus sign)."),
             _("return the new weights, w moved against the gradient."),
         ),
-        _Variant(
+        Variant(
             w0 - alpha,
             _("the gradient was ignored: alpha alone was subtracted."),
             _("subtract alpha *times* the gradient, not alpha alone."),
         ),
     ]
-    _expect_values(
-        chk,
+    chk.expect_values(
         _("returns w − α·grad"),
-        got,
-        expected,
-        variants,
-        _("the numbers differ from w − α·grad."),
-        _("apply w ← w − α·∇L by hand to one element of this example and compare."),
+        got=got,
+        expected=expected,
+        variants=variants,
+        cause=_("the numbers differ from w − α·grad."),
+        hint=_("apply w ← w − α·∇L by hand to one element of this example and compare."),
     )
-    _expect_unchanged(chk, ["grad"], [grad0], [grad], {})
+    chk.expect_unchanged(["grad"], [grad0], [grad], {})

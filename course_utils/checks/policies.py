@@ -22,9 +22,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from course_utils.checks._harness import _Check, _expect_tensor, _isolated, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import _network, _seeded_rngs, _states
+from course_utils.checks.harness import Check, check, show
 
 __all__ = ["check_epsilon_greedy_policy"]
 
@@ -47,9 +47,9 @@ def _states_by_greedy_action(network: nn.Module, seed: int) -> Tensor:
     return torch.cat(rows)
 
 
-def _action(chk: _Check, got: Any, rows: int, context: str) -> Tensor:
+def _action(chk: Check, got: Any, rows: int, context: str) -> Tensor:
     """Shape, dtype and range of a returned action tensor."""
-    got = _expect_tensor(chk, got, _("the action(s), a (B, 1) int64 tensor"))
+    got = chk.expect_tensor(got, _("the action(s), a (B, 1) int64 tensor"))
     if tuple(got.shape) != (rows, 1):
         if got.dim() == 0 or tuple(got.shape) in ((rows,), (1,)):
             cause = _(
@@ -76,21 +76,21 @@ def _action(chk: _Check, got: Any, rows: int, context: str) -> Tensor:
             hint = _("one action per row of `state`: shape (B, 1); (1, 1) for one state.")
         raise chk.fail(
             _("returns one action per state, shaped (B, 1)"),
-            _("shape {shape} ({context})").format(shape=(rows, 1), context=context),
-            _("shape {shape}").format(shape=tuple(got.shape)),
-            cause,
-            hint,
+            expected=_("shape {shape} ({context})").format(shape=(rows, 1), context=context),
+            got=_("shape {shape}").format(shape=tuple(got.shape)),
+            cause=cause,
+            hint=hint,
         )
     if got.dtype != torch.int64:
         raise chk.fail(
             _("the action is int64"),
-            _("torch.int64 (an index: `gather` and the environment expect integers)"),
-            str(got.dtype),
-            _(
+            expected=_("torch.int64 (an index: `gather` and the environment expect integers)"),
+            got=str(got.dtype),
+            cause=_(
                 "a float or int32 action: `torch.tensor` of a float, `torch.rand` used as the "
                 "action, or a NumPy integer of another width."
             ),
-            _(
+            hint=_(
                 "`torch.randint(...)` and `argmax` give int64; or `torch.tensor([[a]], dtype=torch.int64)`."
             ),
         )
@@ -111,11 +111,14 @@ def _action(chk: _Check, got: Any, rows: int, context: str) -> Tensor:
             hint = _("`random.randrange(num_actions)` or `torch.randint(num_actions, ...)`.")
         raise chk.fail(
             _("every action is one of 0, ..., num_actions − 1"),
-            _("actions in 0..{last} (num_actions = {n})").format(last=N - 1, n=N),
-            _show(got),
-            cause,
-            hint,
+            expected=_("actions in 0..{last} (num_actions = {n})").format(last=N - 1, n=N),
+            got=show(got),
+            cause=cause,
+            hint=hint,
         )
+    chk.holds(_("returns one action per state, shaped (B, 1)"))
+    chk.holds(_("the action is int64"))
+    chk.holds(_("every action is one of 0, ..., num_actions − 1"))
     return got
 
 
@@ -125,7 +128,7 @@ def _bounds(p: float, n: int) -> tuple[float, float]:
     return n * p - 6 * sd, n * p + 6 * sd
 
 
-def _frequencies(chk: _Check, network: nn.Module, state: Tensor, epsilon: float) -> list[int]:
+def _frequencies(chk: Check, network: nn.Module, state: Tensor, epsilon: float) -> list[int]:
     """How often each action comes back in `DRAWS` calls on one (1, D) state."""
     counts = [0] * N
     for _draw in range(DRAWS):
@@ -135,13 +138,15 @@ def _frequencies(chk: _Check, network: nn.Module, state: Tensor, epsilon: float)
 
 
 def _expect_frequencies(
-    chk: _Check, counts: list[int], greedy: int, epsilon: float, draws: int, what: str
+    chk: Check, counts: list[int], greedy: int, epsilon: float, draws: int, what: str
 ) -> None:
     p_greedy = 1 - epsilon + epsilon / N
     expected = [p_greedy if a == greedy else epsilon / N for a in range(N)]
     bounds = [_bounds(p, draws) for p in expected]
     if all(low <= c <= high for c, (low, high) in zip(counts, bounds, strict=True)):
-        chk.ok()
+        chk.holds(
+            _("action frequencies at ε = {epsilon} ({what})").format(epsilon=epsilon, what=what)
+        )
         return
     share = counts[greedy] / draws
     others = [counts[a] for a in range(N) if a != greedy]
@@ -158,10 +163,10 @@ def _expect_frequencies(
         )
         raise chk.fail(
             _("action frequencies at ε = {epsilon} ({what})").format(epsilon=epsilon, what=what),
-            _("different actions over {draws} calls").format(draws=draws),
-            _("action {a} in every call").format(a=counts.index(draws)),
-            cause,
-            hint,
+            expected=_("different actions over {draws} calls").format(draws=draws),
+            got=_("action {a} in every call").format(a=counts.index(draws)),
+            cause=cause,
+            hint=hint,
         )
     if max(counts) == draws and epsilon == 1:
         cause = _(
@@ -195,7 +200,7 @@ def _expect_frequencies(
         cause = _("the actions' frequencies do not match ε-greedy with this ε.")
     raise chk.fail(
         _("action frequencies at ε = {epsilon} ({what})").format(epsilon=epsilon, what=what),
-        _(
+        expected=_(
             "greedy action {greedy} about {p_greedy:.0%}, each other about {p_other:.0%} "
             "of {draws}: counts between {bounds}"
         ).format(
@@ -205,19 +210,19 @@ def _expect_frequencies(
             draws=draws,
             bounds=", ".join(f"{low:.0f}-{high:.0f}" for low, high in bounds),
         ),
-        _("counts {counts}").format(
+        got=_("counts {counts}").format(
             counts=", ".join(_("action {a}: {c}").format(a=a, c=c) for a, c in enumerate(counts))
         ),
-        cause,
-        _(
+        cause=cause,
+        hint=_(
             "with probability ε an action drawn uniformly from all `num_actions` (the greedy one "
             "included), otherwise the greedy action."
         ),
     )
 
 
-@_isolated
-def check_epsilon_greedy_policy(chk: _Check) -> None:
+@check("epsilon_greedy_policy")
+def check_epsilon_greedy_policy(chk: Check) -> None:
     """Check ``epsilon_greedy_policy(q_network, state, epsilon, num_actions) -> (B, 1) int64``:
     the properties, from the simplest (ε = 0) to the batch."""
     with _seeded_rngs(seed=70):
@@ -239,12 +244,12 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
                 )
                 raise chk.fail(
                     _("greedy at ε = 0"),
-                    _("action {a}, the argmax of q(s, ·) = {q}").format(a=a, q=_show(q)),
-                    _show(got),
-                    cause,
-                    _("at ε = 0 the action is the index of the largest Q-value of the state."),
+                    expected=_("action {a}, the argmax of q(s, ·) = {q}").format(a=a, q=show(q)),
+                    got=show(got),
+                    cause=cause,
+                    hint=_("at ε = 0 the action is the index of the largest Q-value of the state."),
                 )
-        chk.ok()
+        chk.holds(_("greedy at ε = 0"))
         other_greedy = _greedy(other, states)
         differ = [a for a in range(N) if int(other_greedy[a]) != a]
         for a in differ:
@@ -252,17 +257,17 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
             if got != int(other_greedy[a]):
                 raise chk.fail(
                     _("uses the `q_network` it is given"),
-                    _("the greedy action of the network passed in: {a}").format(
+                    expected=_("the greedy action of the network passed in: {a}").format(
                         a=int(other_greedy[a])
                     ),
-                    _("action {a}").format(a=got),
-                    _(
+                    got=_("action {a}").format(a=got),
+                    cause=_(
                         "called with another network, the action did not follow it: the "
                         "function reads some other network (the notebook's global?)."
                     ),
-                    _("use only the arguments: `q_network(state)`."),
+                    hint=_("use only the arguments: `q_network(state)`."),
                 )
-        chk.ok()
+        chk.holds(_("uses the `q_network` it is given"))
         greedy = 2
         state = states[greedy : greedy + 1]
         _expect_frequencies(
@@ -278,17 +283,19 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
         if not torch.equal(got, _greedy(network, states)):
             raise chk.fail(
                 _("greedy at ε = 0 on a batch, row by row"),
-                _("each row's argmax: {value}").format(value=_show(_greedy(network, states))),
-                _show(got),
-                _(
+                expected=_("each row's argmax: {value}").format(
+                    value=show(_greedy(network, states))
+                ),
+                got=show(got),
+                cause=_(
                     "the argmax was not taken per row: `argmax()` without `dim` (over the whole "
                     "batch) or `dim=0` (over the states)."
                 ),
-                _(
+                hint=_(
                     "the greedy action of a row is the index of its largest Q-value, kept as a (B, 1) column."
                 ),
             )
-        chk.ok()
+        chk.holds(_("greedy at ε = 0 on a batch, row by row"))
         batch = state.repeat(DRAWS, 1)
         got = _action(
             chk, chk.call(network, batch, 0.3, N), DRAWS, _("a batch of {n} states").format(n=DRAWS)
@@ -300,22 +307,23 @@ def check_epsilon_greedy_policy(chk: _Check) -> None:
         ):
             raise chk.fail(
                 _("on a batch, each row explores on its own"),
-                _("about 30% of {n} identical rows exploring at ε = 0.3").format(n=DRAWS),
-                _("every row got action {a}").format(a=counts.index(DRAWS))
+                expected=_("about 30% of {n} identical rows exploring at ε = 0.3").format(n=DRAWS),
+                got=_("every row got action {a}").format(a=counts.index(DRAWS))
                 if max(counts) == DRAWS
                 else _("every row exploring: counts {counts}").format(
                     counts=", ".join(map(str, counts))
                 ),
-                _(
+                cause=_(
                     "one random number decided for the whole batch: it explores everywhere or "
                     "nowhere. The training loop draws A′ for a batch of next states, each row "
                     "independently."
                 ),
-                _(
+                hint=_(
                     "decide row by row: one random number per row, one random action per row, "
                     "then choose element by element (`torch.where` does that)."
                 ),
             )
+        chk.holds(_("on a batch, each row explores on its own"))
         _expect_frequencies(
             chk, counts, greedy, 0.3, DRAWS, _("a batch of {n} copies of one state").format(n=DRAWS)
         )

@@ -10,25 +10,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from course_utils.checks._harness import (
-    _Check,
-    _expect_float32,
-    _expect_shape,
-    _expect_tensor,
-    _expect_unchanged,
-    _expect_values,
-    _isolated,
-    _show,
-    _Variant,
-)
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import B, _close, _linear, _snapshot
+from course_utils.checks.harness import Check, Variant, check, show
 
 __all__ = ["check_select_q_values", "check_training_step"]
 
 
-@_isolated
-def check_select_q_values(chk: _Check) -> None:
+@check("select_q_values")
+def check_select_q_values(chk: Check) -> None:
     """Check ``select_q_values(q_values_b, action_b) -> (B, 1)``: Q(s, a) of the actions taken.
 
     Catches (B,) instead of (B, 1), the (B, B, 1) of ``q_values_b[:, action_b]``, max
@@ -40,12 +30,12 @@ def check_select_q_values(chk: _Check) -> None:
     action_b = torch.tensor([[0], [2], [2], [1]])
     before = _snapshot([q_values_b, action_b])
     expected = q_values_b.detach().gather(1, action_b)
-    got = _expect_tensor(chk, chk.call(q_values_b, action_b), _("Q(s, a) of the actions taken"))
-    _expect_shape(chk, got, (B, 1), _("one Q-value per transition"))
-    _expect_float32(chk, got)
+    got = chk.expect_tensor(chk.call(q_values_b, action_b), _("Q(s, a) of the actions taken"))
+    chk.expect_shape(got, (B, 1), _("one Q-value per transition"))
+    chk.expect_float32(got)
     q = q_values_b.detach()
     variants = [
-        _Variant(
+        Variant(
             q.max(dim=1, keepdim=True).values,
             _(
                 "max was used instead of the action taken: this is the greedy action's value, "
@@ -56,38 +46,37 @@ def check_select_q_values(chk: _Check) -> None:
                 "takes one column per row by index."
             ),
         ),
-        _Variant(
+        Variant(
             q.gather(0, action_b),
             _("gather along dim 0: the action indices were used as row numbers."),
             _("actions index the columns: gather along dimension 1, the action dimension."),
         ),
     ]
-    _expect_values(
-        chk,
+    chk.expect_values(
         _("Q-values of the actions taken"),
-        got,
-        expected,
-        variants,
-        _("the values are not Q(s, a) of the actions in action_b."),
-        _("row i must hold q_values_b[i, action_b[i, 0]]: check one row by hand."),
+        got=got,
+        expected=expected,
+        variants=variants,
+        cause=_("the values are not Q(s, a) of the actions in action_b."),
+        hint=_("row i must hold q_values_b[i, action_b[i, 0]]: check one row by hand."),
     )
     if not got.requires_grad:
         raise chk.fail(
             _("the result keeps the gradient"),
-            _("requires_grad=True (q_values_b requires grad)"),
-            "requires_grad=False",
-            _(
+            expected=_("requires_grad=True (q_values_b requires grad)"),
+            got="requires_grad=False",
+            cause=_(
                 "the selection left autograd (`.detach()`, `.item()`, numpy, `torch.tensor(...)`), "
                 "so no gradient would reach the network."
             ),
-            _("select with tensor operations: `gather` or indexing."),
+            hint=_("select with tensor operations: `gather` or indexing."),
         )
-    chk.ok()
-    _expect_unchanged(chk, ["q_values_b", "action_b"], before, [q_values_b, action_b], {})
+    chk.holds(_("the result keeps the gradient"))
+    chk.expect_unchanged(["q_values_b", "action_b"], before, [q_values_b, action_b], {})
 
 
-@_isolated
-def check_training_step(chk: _Check) -> None:
+@check("training_step")
+def check_training_step(chk: Check) -> None:
     """Check ``training_step(network, optimizer, loss_fn, x_b, y_b) -> float``.
 
     One step: zero_grad, forward, loss, backward, step; returns ``loss.item()``. The
@@ -119,35 +108,39 @@ def check_training_step(chk: _Check) -> None:
     if isinstance(got, Tensor):
         raise chk.fail(
             _("returns the loss as a Python float"),
-            f"float {expected_loss:.4f}",
-            _show(got),
-            _(
+            expected=f"float {expected_loss:.4f}",
+            got=show(got),
+            cause=_(
                 "the loss tensor was returned. Stored in the statistics, every loss tensor keeps "
                 "its whole autograd graph alive, and memory grows each step."
             ),
-            _("return the loss as a Python number: a tensor of one element has a method for that."),
+            hint=_(
+                "return the loss as a Python number: a tensor of one element has a method for that."
+            ),
         )
     if not isinstance(got, float):
         raise chk.fail(
             _("returns the loss as a Python float"),
-            f"float {expected_loss:.4f}",
-            _show(got),
-            _("the function does not return the loss value (a missing `return`?)."),
-            _("end the function with a `return` of the loss, as a Python float."),
+            expected=f"float {expected_loss:.4f}",
+            got=show(got),
+            cause=_("the function does not return the loss value (a missing `return`?)."),
+            hint=_("end the function with a `return` of the loss, as a Python float."),
         )
-    chk.ok()
+    chk.holds(_("returns the loss as a Python float"))
     if abs(got - expected_loss) > 1e-5:
         cause = _("the returned number is not the loss of this batch before the update.")
         if abs(got - loss_after_step) <= 1e-5:
             cause = _("the loss was computed again after optimizer.step() (a second forward pass).")
         raise chk.fail(
             _("returns the loss of the batch"),
-            f"{expected_loss:.4f}",
-            f"{got:.4f}",
-            cause,
-            _("compute the loss once, before the step, and return that value as a Python float."),
+            expected=f"{expected_loss:.4f}",
+            got=f"{got:.4f}",
+            cause=cause,
+            hint=_(
+                "compute the loss once, before the step, and return that value as a Python float."
+            ),
         )
-    chk.ok()
+    chk.holds(_("returns the loss of the batch"))
 
     new = [p.detach() for p in network.parameters()]
     expected_params = [p.detach() for p in after.parameters()]
@@ -183,14 +176,16 @@ def check_training_step(chk: _Check) -> None:
             cause = _("the parameters changed, but not by one SGD step on this batch's loss.")
         raise chk.fail(
             _("the parameters take exactly one gradient step"),
-            _("parameters (shapes {shapes}) = old − lr·∇loss").format(shapes=", ".join(step)),
-            _("different parameters after the call"),
-            cause,
-            _(
+            expected=_("parameters (shapes {shapes}) = old − lr·∇loss").format(
+                shapes=", ".join(step)
+            ),
+            got=_("different parameters after the call"),
+            cause=cause,
+            hint=_(
                 "one step needs four things, each once: clear the old gradients, compute the "
                 "loss, compute the new gradients, let the optimizer take its step; think about "
                 "which must come before which."
             ),
         )
-    chk.ok()
-    _expect_unchanged(chk, ["x_b", "y_b"], before, [x_b, y_b], {})
+    chk.holds(_("the parameters take exactly one gradient step"))
+    chk.expect_unchanged(["x_b", "y_b"], before, [x_b, y_b], {})

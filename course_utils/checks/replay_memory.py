@@ -17,88 +17,71 @@ list, a ``collections.deque`` and preallocated tensors all pass:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from course_utils import reference, replay
-from course_utils.checks._harness import ExerciseFailure, _Check, _fail, _isolated, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import _seeded_rngs
 from course_utils.checks._replay_batches import _expect_uniform, _sample_numbers, _transition
+from course_utils.checks.harness import Check, check
 
 __all__ = ["check_replay_memory"]
 
 CAPACITY = 6  # the check's memories hold 6 transitions
 
 
-def _method_call(
-    chk: _Check, method: str, function: Callable[..., Any], *args: Any, names: list[str]
-) -> Any:
-    """Call one of the memory's methods; any exception becomes a diagnosis naming it."""
-    __tracebackhide__ = True
-    try:
-        return chk.call(*args, function=function, names=names, context=f"(in `{method}`)")
-    except ExerciseFailure as failure:
-        if not isinstance(failure.__cause__, Exception):
-            raise
-        generic = _("your function runs on a small example")
-        named = _("`{method}` runs on a small example").format(method=method)
-        failure.args = (str(failure).replace(generic, named, 1),)
-        raise
-
-
 class _Memory:
     """The student's memory, with each method call turned into a diagnosis on error."""
 
-    def __init__(self, chk: _Check, capacity: int) -> None:
+    def __init__(self, chk: Check, capacity: int) -> None:
         self.chk = chk
-        self.memory = _method_call(
-            chk, f"ReplayMemory({capacity})", chk.function, capacity, names=["capacity"]
-        )
+        self.memory = chk.call(capacity, method=f"ReplayMemory({capacity})", names=["capacity"])
         if any(isinstance(value, replay.ReplayMemory) for value in vars(self.memory).values()):
             reference.CALLS["replay_memory"] += 1  # a wrapper around the package's memory
         for method in ("insert", "sample", "can_sample", "__len__"):
             if not callable(getattr(type(self.memory), method, None)):
                 raise chk.fail(
                     _("the memory has a method `{method}`").format(method=method),
-                    _("`def {method}(self, ...)` in the class").format(method=method),
-                    _("no `{method}` on a {name} object").format(
+                    expected=_("`def {method}(self, ...)` in the class").format(method=method),
+                    got=_("no `{method}` on a {name} object").format(
                         method=method, name=type(self.memory).__name__
                     ),
-                    _(
+                    cause=_(
                         "the class has no method `{method}`: misspelt, not indented into the "
                         "class body, or not written yet."
                     ).format(method=method),
-                    _(
+                    hint=_(
                         "keep the skeleton's methods `insert`, `sample`, `can_sample` and "
                         "`__len__`, each indented inside the class."
                     ),
                 )
+            chk.holds(_("the memory has a method `{method}`").format(method=method))
 
     def insert(self, number: int) -> None:
-        _method_call(
-            self.chk, "insert", self.memory.insert, _transition(number), names=["transition"]
+        self.chk.call(
+            _transition(number), function=self.memory.insert, method="insert", names=["transition"]
         )
 
     def __len__(self) -> Any:
-        return _method_call(self.chk, "__len__", lambda: len(self.memory), names=[])
+        return self.chk.call(function=lambda: len(self.memory), method="__len__")
 
     def can_sample(self, batch_size: int) -> Any:
-        return _method_call(
-            self.chk, "can_sample", self.memory.can_sample, batch_size, names=["batch_size"]
+        return self.chk.call(
+            batch_size, function=self.memory.can_sample, method="can_sample", names=["batch_size"]
         )
 
     def sample(self, batch_size: int) -> Any:
-        return _method_call(
-            self.chk, "sample", self.memory.sample, batch_size, names=["batch_size"]
+        return self.chk.call(
+            batch_size, function=self.memory.sample, method="sample", names=["batch_size"]
         )
 
 
-def _expect_len(chk: _Check, memory: _Memory, expected: int, inserted: int) -> None:
+def _expect_len(chk: Check, memory: _Memory, expected: int, inserted: int) -> None:
     got = len(memory)
     if got == expected:
+        chk.holds(_("`len(memory)` counts the stored transitions"))
         return
     if got > CAPACITY:
         for extra in range(2 * CAPACITY):  # does it keep growing, or stop one too late?
@@ -106,17 +89,17 @@ def _expect_len(chk: _Check, memory: _Memory, expected: int, inserted: int) -> N
         if len(memory) == got:
             raise chk.fail(
                 _("`len(memory)` never exceeds the capacity"),
-                _("at most {capacity} transitions with capacity {capacity}").format(
+                expected=_("at most {capacity} transitions with capacity {capacity}").format(
                     capacity=CAPACITY
                 ),
-                _("{got} transitions, and still {got} after more inserts").format(got=got),
-                _(
+                got=_("{got} transitions, and still {got} after more inserts").format(got=got),
+                cause=_(
                     "off by one: the memory holds {extra} transition(s) more than its capacity. "
                     "It evicts, but only once it holds more than `capacity` (a `>` where `>=` "
                     "belongs, or the oldest removed before the new one is added instead of "
                     "after)."
                 ).format(extra=got - CAPACITY),
-                _("a full memory holds exactly `capacity` transitions, never one more."),
+                hint=_("a full memory holds exactly `capacity` transitions, never one more."),
             )
         cause = _(
             "the memory grows past its capacity ({capacity}): nothing is ever overwritten, so over a long run it holds every transition and eats all the RAM."
@@ -136,19 +119,22 @@ def _expect_len(chk: _Check, memory: _Memory, expected: int, inserted: int) -> N
         hint = _("return how many transitions are stored now (at most `capacity`).")
     raise chk.fail(
         _("`len(memory)` counts the stored transitions"),
-        _("{expected} after {inserted} insert(s) with capacity {capacity}").format(
+        expected=_("{expected} after {inserted} insert(s) with capacity {capacity}").format(
             expected=expected, inserted=inserted, capacity=CAPACITY
         ),
-        repr(got),
-        cause,
-        hint,
+        got=repr(got),
+        cause=cause,
+        hint=hint,
     )
 
 
-def _expect_can_sample(chk: _Check, memory: _Memory, stored: int) -> None:
+def _expect_can_sample(chk: Check, memory: _Memory, stored: int) -> None:
     got = {b: memory.can_sample(b) for b in range(1, 2 * CAPACITY + 1)}
     expected = {b: stored >= b for b in got}
     if got == expected:
+        chk.holds(
+            _("`can_sample(batch_size)` is True when at least batch_size transitions are stored")
+        )
         return
     if got == {b: stored >= 10 * b for b in got}:
         cause = _(
@@ -171,22 +157,22 @@ def _expect_can_sample(chk: _Check, memory: _Memory, stored: int) -> None:
     wrong = [b for b in got if got[b] != expected[b]][:3]
     raise chk.fail(
         _("`can_sample(batch_size)` is True when at least batch_size transitions are stored"),
-        _("with {stored} stored: {values}").format(
+        expected=_("with {stored} stored: {values}").format(
             stored=stored, values=", ".join(f"can_sample({b}) = {expected[b]}" for b in wrong)
         ),
-        ", ".join(f"can_sample({b}) = {got[b]!r}" for b in wrong),
-        cause,
-        hint,
+        got=", ".join(f"can_sample({b}) = {got[b]!r}" for b in wrong),
+        cause=cause,
+        hint=hint,
     )
 
 
-def _expect_latest_kept(chk: _Check, seen: set[int], stored: set[int], inserted: int) -> None:
+def _expect_latest_kept(chk: Check, seen: set[int], stored: set[int], inserted: int) -> None:
     """After the memory wrapped around: exactly the newest `CAPACITY` transitions remain.
 
     Finding only some of them is a sampling problem, left to `_expect_uniform` to name.
     """
     if seen <= stored:
-        chk.ok()
+        chk.holds(_("when full, a new transition overwrites the oldest"))
         return
     first = set(range(1, CAPACITY + 1))
     newest_overwritten = set(range(1, CAPACITY)) | {inserted}
@@ -212,17 +198,17 @@ def _expect_latest_kept(chk: _Check, seen: set[int], stored: set[int], inserted:
         )
     raise chk.fail(
         _("when full, a new transition overwrites the oldest"),
-        _("after inserting 1..{inserted} with capacity {capacity}: transitions {value}").format(
-            inserted=inserted, capacity=CAPACITY, value=sorted(stored)
-        ),
-        _("sampling finds transitions {value}").format(value=sorted(seen)),
-        cause,
-        hint,
+        expected=_(
+            "after inserting 1..{inserted} with capacity {capacity}: transitions {value}"
+        ).format(inserted=inserted, capacity=CAPACITY, value=sorted(stored)),
+        got=_("sampling finds transitions {value}").format(value=sorted(seen)),
+        cause=cause,
+        hint=hint,
     )
 
 
 def _expect_sampling_keeps_order(
-    chk: _Check, memory: _Memory, inserted: int, stored: set[int]
+    chk: Check, memory: _Memory, inserted: int, stored: set[int]
 ) -> set[int]:
     """Full memory, a sample between every two inserts: still exactly the newest
     `CAPACITY` transitions are kept (a `sample` that reorders the storage breaks eviction)."""
@@ -236,28 +222,33 @@ def _expect_sampling_keeps_order(
     for _draw in range(60):
         seen.update(_sample_numbers(chk, memory, 4, everything))
     if seen <= kept:
-        chk.ok()
+        chk.holds(_("sampling leaves the memory as it is"))
         return kept
     raise chk.fail(
         _("sampling leaves the memory as it is"),
-        _("after {n} more inserts, each after a sample: transitions {value}, the newest").format(
-            n=2 * CAPACITY, value=sorted(kept)
-        ),
-        _("sampling finds transitions {value}").format(value=sorted(seen)),
-        _(
+        expected=_(
+            "after {n} more inserts, each after a sample: transitions {value}, the newest"
+        ).format(n=2 * CAPACITY, value=sorted(kept)),
+        got=_("sampling finds transitions {value}").format(value=sorted(seen)),
+        cause=_(
             "once samples are drawn between inserts, a new transition no longer replaces the "
             "oldest: `sample` changes the storage (shuffles it in place, sorts or pops it), so "
             "eviction then removes whatever sampling moved to the front."
         ),
-        _(
+        hint=_(
             "`sample` only reads: draw random positions, or use a function that returns a new "
             "list, and leave the stored order alone."
         ),
     )
 
 
-def _properties(chk: _Check) -> None:
-    """The properties, in the order a student meets them while writing the class."""
+@check("replay_memory", class_name="ReplayMemory")
+def check_replay_memory(chk: Check) -> None:
+    """Check ``class ReplayMemory``: ``ReplayMemory(capacity)`` with ``insert(transition)``,
+    ``sample(batch_size)``, ``can_sample(batch_size)`` and ``len``; pass the class itself.
+
+    The properties come in the order a student meets them while writing the class.
+    """
     with _seeded_rngs(seed=60):
         memory = _Memory(chk, CAPACITY)
         other = _Memory(chk, CAPACITY)
@@ -266,30 +257,25 @@ def _properties(chk: _Check) -> None:
         for number in range(1, 4):
             memory.insert(number)
             _expect_len(chk, memory, number, number)
-        chk.ok()
         if len(other) != 0:
             raise chk.fail(
                 _("two memories are independent"),
-                _("a new memory is empty after another one received 3 transitions"),
-                f"len = {len(other)!r}",
-                _(
+                expected=_("a new memory is empty after another one received 3 transitions"),
+                got=f"len = {len(other)!r}",
+                cause=_(
                     "the storage is a class attribute (`memory = []` written in the class body, "
                     "outside `__init__`), shared by every ReplayMemory."
                 ),
-                _("create the storage in `__init__`: `self.memory = []`."),
+                hint=_("create the storage in `__init__`: `self.memory = []`."),
             )
-        chk.ok()
+        chk.holds(_("two memories are independent"))
         _expect_can_sample(chk, memory, 3)
-        chk.ok()
         stored = {1, 2, 3}
         for _draw in range(60):  # partially full: only what was inserted comes back
             _sample_numbers(chk, memory, 2, stored)
-        chk.ok()  # shapes and dtypes
-        chk.ok()  # whole stored rows
         for number in range(4, 2 * CAPACITY + 2):  # fill, then wrap around
             memory.insert(number)
             _expect_len(chk, memory, min(number, CAPACITY), number)
-        chk.ok()
         inserted = 2 * CAPACITY + 1
         stored = set(range(inserted - CAPACITY + 1, inserted + 1))
         _expect_can_sample(chk, memory, CAPACITY)
@@ -300,28 +286,3 @@ def _properties(chk: _Check) -> None:
         _expect_latest_kept(chk, seen, stored, inserted)
         stored = _expect_sampling_keeps_order(chk, memory, inserted, stored)
         _expect_uniform(chk, memory, stored)
-
-
-def check_replay_memory(replay_memory_class: Any) -> None:
-    """Check ``class ReplayMemory``: ``ReplayMemory(capacity)`` with ``insert(transition)``,
-    ``sample(batch_size)``, ``can_sample(batch_size)`` and ``len``; pass the class itself."""
-    __tracebackhide__ = True
-    if not callable(replay_memory_class):
-        raise _fail(
-            "replay_memory",
-            _("the check receives your class"),
-            _("the class itself: check_replay_memory(ReplayMemory)"),
-            _show(replay_memory_class),
-            _(
-                "an instance was passed (`ReplayMemory(...)`, or a `memory` variable), not the class."
-            ),
-            _(
-                "write `checks.check_replay_memory(ReplayMemory)`, without parentheses after the "
-                "name."
-            ),
-        )
-    _run(replay_memory_class)
-
-
-_properties.__name__ = "check_replay_memory"  # _isolated names the exercise after it
-_run = _isolated(_properties)

@@ -13,18 +13,6 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from course_utils.checks._harness import (
-    _Check,
-    _expect_float32,
-    _expect_no_grad,
-    _expect_shape,
-    _expect_tensor,
-    _expect_unchanged,
-    _expect_values,
-    _isolated,
-    _show,
-    _Variant,
-)
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import (
     GAMMA,
@@ -38,17 +26,18 @@ from course_utils.checks._inputs import (
     _states,
     _terminated,
 )
+from course_utils.checks.harness import Check, Variant, check, show
 
 __all__ = ["check_sarsa_targets", "check_dqn_targets", "check_double_dqn_targets"]
 
 
 def _target_variants(
     reward_b: Tensor, mask_b: Tensor, bootstrap_b: Tensor, gamma: float
-) -> list[_Variant]:
+) -> list[Variant]:
     """The classic mistakes in r + γ·(1 − terminated)·bootstrap, given the correct bootstrap."""
     terminated_b = 1.0 - mask_b
     return [
-        _Variant(
+        Variant(
             reward_b + gamma * bootstrap_b,
             _(
                 "terminal transitions still bootstrap: the (1 − terminated) mask is missing. After "
@@ -59,7 +48,7 @@ def _target_variants(
                 "that is 0 where terminated_b is True and 1 elsewhere."
             ),
         ),
-        _Variant(
+        Variant(
             reward_b + gamma * terminated_b * bootstrap_b,
             _("the mask is inverted: only terminal transitions bootstrap, all others do not."),
             _(
@@ -67,7 +56,7 @@ def _target_variants(
                 "invert terminated_b."
             ),
         ),
-        _Variant(
+        Variant(
             mask_b * (reward_b + gamma * bootstrap_b),
             _(
                 "the mask also multiplies the reward: the reward of terminal transitions was zeroed."
@@ -76,17 +65,17 @@ def _target_variants(
                 "only the bootstrap term is masked: r + γ·(1 − terminated)·q (mind the parentheses)."
             ),
         ),
-        _Variant(
+        Variant(
             reward_b + mask_b * bootstrap_b,
             _("gamma ignored: the next state's value is not discounted."),
             _("multiply the bootstrap term by `gamma`."),
         ),
-        _Variant(
+        Variant(
             gamma * (reward_b + mask_b * bootstrap_b),
             _("gamma applied to the reward too: the reward arrives now and is not discounted."),
             _("r + γ·(1 − terminated)·q: gamma multiplies only the bootstrap term."),
         ),
-        _Variant(
+        Variant(
             gamma * mask_b * bootstrap_b,
             _("the reward is omitted: the target is r plus the discounted next value."),
             _("add `reward_b`."),
@@ -96,10 +85,10 @@ def _target_variants(
 
 def _greedy_variants(
     reward_b: Tensor, mask_b: Tensor, next_q_b: Tensor, gamma: float
-) -> list[_Variant]:
+) -> list[Variant]:
     """Mistakes in reducing the next state's Q-values to one bootstrap value per row."""
     return [
-        _Variant(
+        Variant(
             reward_b + gamma * mask_b * next_q_b.argmax(dim=1, keepdim=True).float(),
             _(
                 "the indices of the max were used, not its values: `.max(dim=1)` returns "
@@ -110,7 +99,7 @@ def _greedy_variants(
                 "`dim` returns both."
             ),
         ),
-        _Variant(
+        Variant(
             reward_b + gamma * mask_b * next_q_b.max(),
             _(
                 "the max was taken over the whole batch: `q.max()` without `dim` returns the single "
@@ -118,12 +107,12 @@ def _greedy_variants(
             ),
             _("reduce over the action dimension only: one maximum per row, kept as a column."),
         ),
-        _Variant(
+        Variant(
             reward_b + gamma * mask_b * next_q_b.mean(dim=1, keepdim=True),
             _("the mean over actions was used instead of the max."),
             _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
         ),
-        _Variant(
+        Variant(
             reward_b + gamma * mask_b * next_q_b[:, :1],
             _("the Q-value of a fixed action (action 0) was used instead of the max."),
             _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
@@ -136,7 +125,7 @@ def _global_variants(
     own: Iterable[nn.Module],
     formula: Callable[[nn.Module], Tensor],
     argument: str,
-) -> list[_Variant]:
+) -> list[Variant]:
     """What the result would be if the function read a notebook-global network instead."""
     variants = []
     own_ids = {id(net) for net in own}
@@ -149,7 +138,7 @@ def _global_variants(
         except Exception:  # a global network of another shape cannot be it
             continue
         variants.append(
-            _Variant(
+            Variant(
                 value,
                 _(
                     "a network other than the one passed was used: the values match the "
@@ -172,52 +161,52 @@ def _td_batch(seed: int) -> dict[str, Tensor]:
 
 
 def _run_target_check(
-    chk: _Check,
+    chk: Check,
     args: list[Any],
     names: list[str],
     networks: dict[str, nn.Module],
     expected: Tensor,
-    variants: list[_Variant],
+    variants: list[Variant],
     prop: str,
     formula: str,
 ) -> None:
     """Shape, dtype, no gradient, inputs unchanged, values (with diagnosis) for a TD target."""
     before = _snapshot(args[: len(names)])
     states = {name: (net, _state(net)) for name, net in networks.items()}
-    got = _expect_tensor(chk, chk.call(*args), formula)
+    got = chk.expect_tensor(chk.call(*args), formula)
     if got.is_inference():
         raise chk.fail(
             _("the target is an ordinary tensor, usable in the loss"),
-            _("a tensor made under `torch.no_grad()` (or detached)"),
-            _("an inference tensor (made under `torch.inference_mode()`)"),
-            _(
+            expected=_("a tensor made under `torch.no_grad()` (or detached)"),
+            got=_("an inference tensor (made under `torch.inference_mode()`)"),
+            cause=_(
                 "the targets were computed under `torch.inference_mode()`: an inference tensor "
                 "cannot be saved for backward, so the loss computed with it fails in the "
                 "training step ('Inference tensors cannot be saved for backward'), far from here."
             ),
-            _("compute the targets under `torch.no_grad()` instead; that carries no gradient too."),
+            hint=_(
+                "compute the targets under `torch.no_grad()` instead; that carries no gradient too."
+            ),
         )
-    chk.ok()
-    _expect_shape(chk, got, (B, 1), _("one target per transition"))
-    _expect_float32(chk, got)
+    chk.holds(_("the target is an ordinary tensor, usable in the loss"))
+    chk.expect_shape(got, (B, 1), _("one target per transition"))
+    chk.expect_float32(got)
     *others, last = networks
-    _expect_no_grad(
-        chk,
+    chk.expect_no_grad(
         got,
         _("{first} and {last}").format(first=", ".join(others), last=last) if others else last,
     )
-    _expect_unchanged(chk, names, before, args[: len(names)], states)
-    _expect_values(
-        chk,
+    chk.expect_unchanged(names, before, args[: len(names)], states)
+    chk.expect_values(
         prop,
-        got,
-        expected,
-        variants,
-        _(
+        got=got,
+        expected=expected,
+        variants=variants,
+        cause=_(
             "the numbers differ from {formula} in a way none of the usual mistakes explains "
             "(a network other than the one passed in? gamma or the reward changed?)."
         ).format(formula=formula),
-        _(
+        hint=_(
             "on this batch, print reward_b, the mask and the bootstrap term separately; the "
             "terminal rows (1 and 3) must equal their reward."
         ),
@@ -225,7 +214,7 @@ def _run_target_check(
 
 
 def _expect_uses_target_network(
-    chk: _Check, leading: list[Any], formula: Callable[[nn.Module], Tensor], seed: int
+    chk: Check, leading: list[Any], formula: Callable[[nn.Module], Tensor], seed: int
 ) -> None:
     """Called with another network (seeded ``seed``) after the ``leading`` arguments, the
     result must follow ``formula`` on that network (a function that reads a notebook global
@@ -236,24 +225,26 @@ def _expect_uses_target_network(
         expected = formula(other)
     got = chk.call(*leading, other, GAMMA)
     if _close(got, expected):
-        chk.ok()
+        chk.holds(_("uses the `{argument}` it is given").format(argument=argument))
         return
     raise chk.fail(
         _("uses the `{argument}` it is given").format(argument=argument),
-        _("targets computed with the new `{argument}`: {value}").format(
-            argument=argument, value=_show(expected)
+        expected=_("targets computed with the new `{argument}`: {value}").format(
+            argument=argument, value=show(expected)
         ),
-        _show(got),
-        _(
+        got=show(got),
+        cause=_(
             "called again with a different `{argument}`, the result did not follow it: the "
             "function reads some other network (a global?) or a cached result."
         ).format(argument=argument),
-        _("use only the function's arguments, `{argument}` included.").format(argument=argument),
+        hint=_("use only the function's arguments, `{argument}` included.").format(
+            argument=argument
+        ),
     )
 
 
-@_isolated
-def check_sarsa_targets(chk: _Check) -> None:
+@check("sarsa_targets")
+def check_sarsa_targets(chk: Check) -> None:
     """Check ``sarsa_targets(reward_b, terminated_b, next_state_b, next_action_b,
     target_q_network, gamma) -> (B, 1)``: r + γ·(1 − terminated)·q_targ(s', a').
 
@@ -273,7 +264,7 @@ def check_sarsa_targets(chk: _Check) -> None:
         return reward_b + GAMMA * mask_b * net(batch["next_state_b"]).gather(1, next_action_b)
 
     variants = [
-        _Variant(
+        Variant(
             reward_b + GAMMA * mask_b * next_q_b.max(dim=1, keepdim=True).values,
             _(
                 "max used where the sampled next action belongs: max_a q_targ(s', a) is Q-learning "
@@ -285,7 +276,7 @@ def check_sarsa_targets(chk: _Check) -> None:
                 "selected per row as in exercise 2.1."
             ),
         ),
-        _Variant(
+        Variant(
             reward_b + GAMMA * mask_b * next_q_b.gather(0, next_action_b),
             _("gather along dim 0: the actions were used as row numbers."),
             _("actions index the columns: gather along dimension 1, the action dimension."),
@@ -308,8 +299,8 @@ def check_sarsa_targets(chk: _Check) -> None:
     _expect_uses_target_network(chk, args[:4], formula, seed=32)
 
 
-@_isolated
-def check_dqn_targets(chk: _Check) -> None:
+@check("dqn_targets")
+def check_dqn_targets(chk: Check) -> None:
     """Check ``dqn_targets(reward_b, terminated_b, next_state_b, target_q_network, gamma)
     -> (B, 1)``: r + γ·(1 − terminated)·max_a q_targ(s', a)."""
     target_q_network = _network(seed=40)
@@ -363,8 +354,8 @@ def _disagreeing_states(online: nn.Module, target: nn.Module, seed: int) -> Tens
     return pool[order]
 
 
-@_isolated
-def check_double_dqn_targets(chk: _Check) -> None:
+@check("double_dqn_targets")
+def check_double_dqn_targets(chk: Check) -> None:
     """Check ``double_dqn_targets(reward_b, terminated_b, next_state_b, q_network,
     target_q_network, gamma) -> (B, 1)``: a* = argmax_a q(s', a), value q_targ(s', a*).
 
@@ -380,7 +371,7 @@ def check_double_dqn_targets(chk: _Check) -> None:
     value_b = target_q_b.gather(1, best_b)
     expected = reward_b + GAMMA * mask_b * value_b
     variants = [
-        _Variant(
+        Variant(
             reward_b + GAMMA * mask_b * target_q_b.max(dim=1, keepdim=True).values,
             _(
                 "argmax taken with the target network: that is plain DQN's max_a q_targ(s', a). "
@@ -392,12 +383,12 @@ def check_double_dqn_targets(chk: _Check) -> None:
                 "network says what a* is worth."
             ),
         ),
-        _Variant(
+        Variant(
             reward_b + GAMMA * mask_b * online_q_b.max(dim=1, keepdim=True).values,
             _("the value was read from the online network: q(s', a*) instead of q_targ(s', a*)."),
             _("evaluate a* with the target network, not with the online one."),
         ),
-        _Variant(
+        Variant(
             reward_b
             + GAMMA * mask_b * online_q_b.gather(1, target_q_b.argmax(dim=1, keepdim=True)),
             _(
@@ -406,7 +397,7 @@ def check_double_dqn_targets(chk: _Check) -> None:
             ),
             _("select with q_network (argmax), evaluate with target_q_network (gather)."),
         ),
-        _Variant(
+        Variant(
             reward_b + GAMMA * mask_b * best_b.float(),
             _(
                 "the action index a* was used as the value: gather the target network's Q-value "
@@ -414,7 +405,7 @@ def check_double_dqn_targets(chk: _Check) -> None:
             ),
             _("use a* as an index: pick, per row, the target network's Q-value of a*."),
         ),
-        _Variant(
+        Variant(
             reward_b + GAMMA * mask_b * torch.minimum(online_q_b.gather(1, best_b), value_b),
             _(
                 "the smaller of q(s', a*) and q_targ(s', a*) was used: that is clipped double "
@@ -440,11 +431,13 @@ def check_double_dqn_targets(chk: _Check) -> None:
         if any(p.grad is not None for p in net.parameters()):
             raise chk.fail(
                 _("no gradient reaches either network"),
-                _("no .grad on any parameter after the call"),
-                _("some parameters have a .grad"),
-                _("backward() was called inside the function; computing a target never needs it."),
-                _(
+                expected=_("no .grad on any parameter after the call"),
+                got=_("some parameters have a .grad"),
+                cause=_(
+                    "backward() was called inside the function; computing a target never needs it."
+                ),
+                hint=_(
                     "compute the target under `torch.no_grad()`; leave backward to the training step."
                 ),
             )
-    chk.ok()
+    chk.holds(_("no gradient reaches either network"))

@@ -31,7 +31,6 @@ import torch
 from torch import Tensor
 
 from course_utils.checks._guard import _with_references
-from course_utils.checks._harness import _Check, _isolated, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import GAMMA, N_ACTIONS, _network, _seeded_rngs
 from course_utils.checks._schedule import _expect_learning, _expect_syncs
@@ -49,14 +48,9 @@ from course_utils.checks._spies import (
     _SpyMemory,
     _SpyOptimizer,
 )
+from course_utils.checks.harness import Check, check, show
 
 __all__ = ["check_dqn_episode"]
-
-
-def _call(chk: _Check, *args: Any, **kwargs: Any) -> Any:
-    """``chk.call`` with keyword arguments: any error of the student's becomes a diagnosis."""
-    __tracebackhide__ = True
-    return chk.call(*args, **kwargs)
 
 
 def _references(calls: list[tuple[Any, Any]]) -> dict[str, Any]:
@@ -87,29 +81,31 @@ def _references(calls: list[tuple[Any, Any]]) -> dict[str, Any]:
     }
 
 
-def _expect_update_arguments(chk: _Check, calls: list[tuple[Any, Any]]) -> None:
+def _expect_update_arguments(chk: Check, calls: list[tuple[Any, Any]]) -> None:
     """Every dqn_update call got the loop's own gamma and max_grad_norm."""
     wrong = [(g, m) for g, m in calls if g != GAMMA or m != MAX_GRAD_NORM]
     if not wrong:
-        chk.ok()
+        chk.holds(_("passes its own gamma and max_grad_norm to dqn_update"))
         return
     gamma, max_grad_norm = wrong[0]
     raise chk.fail(
         _("passes its own gamma and max_grad_norm to dqn_update"),
-        f"gamma = {GAMMA}, max_grad_norm = {MAX_GRAD_NORM}",
-        f"gamma = {gamma!r}, max_grad_norm = {max_grad_norm!r}",
-        _(
+        expected=f"gamma = {GAMMA}, max_grad_norm = {MAX_GRAD_NORM}",
+        got=f"gamma = {gamma!r}, max_grad_norm = {max_grad_norm!r}",
+        cause=_(
             "`dqn_update` was called with other values than the ones the function received: "
             "constants, or the notebook's `GAMMA` / `MAX_GRAD_NORM` instead of the arguments "
             "`gamma` / `max_grad_norm`. Trained with other hyperparameters, the loop would "
             "silently keep the notebook's."
         ),
-        _("pass on what the function receives: its own parameters, not the notebook's constants."),
+        hint=_(
+            "pass on what the function receives: its own parameters, not the notebook's constants."
+        ),
     )
 
 
-@_isolated
-def check_dqn_episode(chk: _Check) -> None:
+@check("dqn_episode")
+def check_dqn_episode(chk: Check) -> None:
     """Check ``dqn_episode(env, q_network, target_q_network, memory, optimizer, *, step,
     epsilon_at, batch_size, gamma, warmup_steps, train_every, sync_every, max_grad_norm,
     max_steps) -> (episode_return, losses, step, done)`` by running it episode after episode
@@ -128,8 +124,7 @@ def check_dqn_episode(chk: _Check) -> None:
     with _seeded_rngs(81):
         while step < MAX_STEPS:
             resets, updates = env.resets, len(run.updates)
-            got = _call(
-                chk,
+            got = chk.call(
                 env,
                 q_network,
                 target_q_network,
@@ -148,7 +143,6 @@ def check_dqn_episode(chk: _Check) -> None:
             run.look()
             step = _expect_returns(chk, got, run, env, step, resets, updates)
             results.append(got)
-    chk.ok()  # the run completed within max_steps, one reset per call
     _expect_transitions(chk, run)
     _expect_actions(chk, run)
     _expect_learning(chk, run)
@@ -157,25 +151,29 @@ def check_dqn_episode(chk: _Check) -> None:
 
 
 def _expect_returns(
-    chk: _Check, got: Any, run: _Run, env: _SpyEnv, step: int, resets: int, updates: int
+    chk: Check, got: Any, run: _Run, env: _SpyEnv, step: int, resets: int, updates: int
 ) -> int:
     """The tuple (episode_return, losses, step, done) of one call; returns the new step."""
     if not (isinstance(got, tuple) and len(got) == 4):
         raise chk.fail(
             _("returns (episode_return, losses, step, done)"),
-            _("a tuple of 4"),
-            _show(got),
-            _("the given `return episode_return, losses, step, done` line was changed or removed."),
-            _("keep the given last line of the function."),
+            expected=_("a tuple of 4"),
+            got=show(got),
+            cause=_(
+                "the given `return episode_return, losses, step, done` line was changed or removed."
+            ),
+            hint=_("keep the given last line of the function."),
         )
     episode_return, losses, new_step, done = got
     if env.resets != resets + 1:
         raise chk.fail(
             _("one episode per call"),
-            _("env.reset() once per call (the given first line)"),
-            _("`env.reset()` called {n} times").format(n=env.resets - resets),
-            _("the body resets the environment itself; the function plays exactly one episode."),
-            _("do not call env.reset() in the loop: when the episode ends, set `done`."),
+            expected=_("env.reset() once per call (the given first line)"),
+            got=_("`env.reset()` called {n} times").format(n=env.resets - resets),
+            cause=_(
+                "the body resets the environment itself; the function plays exactly one episode."
+            ),
+            hint=_("do not call env.reset() in the loop: when the episode ends, set `done`."),
         )
     if not isinstance(new_step, int) or isinstance(new_step, bool) or new_step != run.steps:
         cause = (
@@ -188,31 +186,31 @@ def _expect_returns(
         )
         raise chk.fail(
             _("returns the new global step count"),
-            _("step = {steps} (environment steps so far)").format(steps=run.steps),
-            _show(new_step),
-            cause,
-            _("count each env.step once; the function receives and returns the global count."),
+            expected=_("step = {steps} (environment steps so far)").format(steps=run.steps),
+            got=show(new_step),
+            cause=cause,
+            hint=_("count each env.step once; the function receives and returns the global count."),
         )
     if isinstance(episode_return, Tensor) or not isinstance(episode_return, float):
         raise chk.fail(
             _("the episode's return is a Python float"),
-            _("a float"),
-            _show(episode_return),
-            _("the rewards were added as tensors: the statistics would hold tensors."),
-            _("add each reward as a Python number, not as a tensor."),
+            expected=_("a float"),
+            got=show(episode_return),
+            cause=_("the rewards were added as tensors: the statistics would hold tensors."),
+            hint=_("add each reward as a Python number, not as a tensor."),
         )
     this_episode = run.transitions[step:]
     expected_return = float(sum(t["reward"].item() for t in this_episode))
     if abs(episode_return - expected_return) > 1e-6:
         raise chk.fail(
             _("the episode's return is the sum of its rewards"),
-            f"{expected_return:.2f}",
-            f"{episode_return:.2f}",
-            _(
+            expected=f"{expected_return:.2f}",
+            got=f"{episode_return:.2f}",
+            cause=_(
                 "the return does not add up the rewards env.step returned in this episode "
                 "(steps counted instead, or a reward missed)."
             ),
-            _("add the reward of every env.step of this episode, once."),
+            hint=_("add the reward of every env.step of this episode, once."),
         )
     if not isinstance(losses, list) or any(
         isinstance(x, Tensor) or not isinstance(x, float) for x in losses
@@ -224,52 +222,60 @@ def _expect_returns(
         )
         raise chk.fail(
             _("the losses are a list of Python floats"),
-            _("a list of floats, one per update"),
-            _show(bad),
-            _(
+            expected=_("a list of floats, one per update"),
+            got=show(bad),
+            cause=_(
                 "loss tensors were stored: each keeps its whole autograd graph alive, and memory "
                 "grows with every step (the slides' erratum)."
             )
             if isinstance(bad, Tensor)
             else _("the losses are not a list of Python floats."),
-            _("append what `dqn_update` returns: it is already a Python float."),
+            hint=_("append what `dqn_update` returns: it is already a Python float."),
         )
     if len(losses) != len(run.updates) - updates:
         raise chk.fail(
             _("one loss per update"),
-            _("{value} losses (optimizer steps in this episode)").format(
+            expected=_("{value} losses (optimizer steps in this episode)").format(
                 value=len(run.updates) - updates
             ),
-            _("{n_losses} losses").format(n_losses=len(losses)),
-            _("not every update's loss was appended, or some were appended twice."),
-            _("append each update's loss once, right where the update happens."),
+            got=_("{n_losses} losses").format(n_losses=len(losses)),
+            cause=_("not every update's loss was appended, or some were appended twice."),
+            hint=_("append each update's loss once, right where the update happens."),
         )
     ended = bool(run.episode_ends) and run.episode_ends[-1] == run.steps and run.steps > step
     if bool(done) != ended:
         raise chk.fail(
             _("`done` says whether the episode ended"),
-            f"done = {ended}",
-            f"done = {bool(done)}",
-            _(
+            expected=f"done = {ended}",
+            got=f"done = {bool(done)}",
+            cause=_(
                 "`done` must be True when env.step returned terminated or truncated, and stay "
                 "False when the loop stopped at max_steps."
             ),
-            _("an episode ends when either flag is set; both come from env.step as tensors."),
+            hint=_("an episode ends when either flag is set; both come from env.step as tensors."),
         )
+    chk.holds(_("returns (episode_return, losses, step, done)"))
+    chk.holds(_("one episode per call"))
+    chk.holds(_("returns the new global step count"))
+    chk.holds(_("the episode's return is a Python float"))
+    chk.holds(_("the episode's return is the sum of its rewards"))
+    chk.holds(_("the losses are a list of Python floats"))
+    chk.holds(_("one loss per update"))
+    chk.holds(_("`done` says whether the episode ended"))
     return new_step
 
 
-def _expect_transitions(chk: _Check, run: _Run) -> None:
+def _expect_transitions(chk: Check, run: _Run) -> None:
     """One insert per step, of exactly what the step saw, with `terminated`."""
     if len(run.inserts) != run.steps or any(
         at != n + 1 for n, (at, _stored) in enumerate(run.inserts)
     ):
         raise chk.fail(
             _("one transition stored per environment step"),
-            _("{steps} inserts, each right after its env.step").format(steps=run.steps),
-            _("{n_inserts} inserts").format(n_inserts=len(run.inserts)),
-            _("memory.insert is not called exactly once after every env.step."),
-            _(
+            expected=_("{steps} inserts, each right after its env.step").format(steps=run.steps),
+            got=_("{n_inserts} inserts").format(n_inserts=len(run.inserts)),
+            cause=_("memory.insert is not called exactly once after every env.step."),
+            hint=_(
                 "store each step's transition once, right after env.step, in the order of the docstring."
             ),
         )
@@ -281,14 +287,14 @@ def _expect_transitions(chk: _Check, run: _Run) -> None:
             if name == "terminated" and seen["truncated"].item():
                 raise chk.fail(
                     _("transitions are stored with `terminated`, not done"),
-                    _("terminated=False for a step the time limit truncated"),
-                    _("terminated=True was stored"),
-                    _(
+                    expected=_("terminated=False for a step the time limit truncated"),
+                    got=_("terminated=True was stored"),
+                    cause=_(
                         "`done = terminated or truncated` was stored. A truncated episode did not "
                         "end the task: its last state still has a future, and the target must "
                         "bootstrap from it."
                     ),
-                    _("store `terminated` itself; use `done` only to stop the loop."),
+                    hint=_("store `terminated` itself; use `done` only to stop the loop."),
                 )
             if name == "state" and n > 0 and torch.equal(field, run.transitions[n - 1]["state"]):
                 cause = _("the state was not advanced: `state = next_state` is missing.")
@@ -300,17 +306,19 @@ def _expect_transitions(chk: _Check, run: _Run) -> None:
                 )
             raise chk.fail(
                 _("transitions are chained: state, then its next_state"),
-                _("{name} of step {value}: {value2}").format(
-                    name=name, value=n + 1, value2=_show(seen[name])
+                expected=_("{name} of step {value}: {value2}").format(
+                    name=name, value=n + 1, value2=show(seen[name])
                 ),
-                _show(field),
-                cause,
-                _("after storing, `state = next_state`; store the tensors env.step returned."),
+                got=show(field),
+                cause=cause,
+                hint=_("after storing, `state = next_state`; store the tensors env.step returned."),
             )
-    chk.ok()
+    chk.holds(_("one transition stored per environment step"))
+    chk.holds(_("transitions are stored with `terminated`, not done"))
+    chk.holds(_("transitions are chained: state, then its next_state"))
 
 
-def _expect_actions(chk: _Check, run: _Run) -> None:
+def _expect_actions(chk: Check, run: _Run) -> None:
     """ε = 1 before EXPLORE_UNTIL: uniform over every action; ε = 0 after: greedy."""
     explore = range(0, EXPLORE_UNTIL - 2)
     exploit = range(EXPLORE_UNTIL + 2, run.steps)
@@ -319,42 +327,44 @@ def _expect_actions(chk: _Check, run: _Run) -> None:
     if random_steps == 0:
         raise chk.fail(
             _("acts with the ε-greedy behaviour policy b"),
-            _("random actions while epsilon_at(step) = 1 (steps 1-{n_explore})").format(
+            expected=_("random actions while epsilon_at(step) = 1 (steps 1-{n_explore})").format(
                 n_explore=len(explore)
             ),
-            _("only greedy actions"),
-            _("ε was ignored: the actions come from the greedy policy π, not from b."),
-            _(
+            got=_("only greedy actions"),
+            cause=_("ε was ignored: the actions come from the greedy policy π, not from b."),
+            hint=_(
                 "act with the ε-greedy policy (exercise 3.4), with ε from the schedule `epsilon_at`."
             ),
         )
     if counts.min() < len(explore) // (3 * N_ACTIONS):
         raise chk.fail(
             _("random actions cover every action"),
-            _("each of the {n_actions} actions about {value} times at ε = 1").format(
+            expected=_("each of the {n_actions} actions about {value} times at ε = 1").format(
                 n_actions=N_ACTIONS, value=len(explore) // N_ACTIONS
             ),
-            _("counts {value}").format(value=counts.tolist()),
-            _(
+            got=_("counts {value}").format(value=counts.tolist()),
+            cause=_(
                 "the random actions are drawn from too few actions: a number of actions other "
                 "than this environment's (the notebook's global `num_actions`?)."
             ),
-            _("pass `env.action_space.n`."),
+            hint=_("pass `env.action_space.n`."),
         )
     wrong = [n + 1 for n in exploit if not run.greedy[n]]
     if wrong:
         raise chk.fail(
             _("ε follows the schedule at the global step"),
-            _("greedy actions from step {value} on, where epsilon_at(step) = 0").format(
+            expected=_("greedy actions from step {value} on, where epsilon_at(step) = 0").format(
                 value=EXPLORE_UNTIL + 3
             ),
-            _("non-greedy actions at steps {value}{value2}").format(
+            got=_("non-greedy actions at steps {value}{value2}").format(
                 value=wrong[:5], value2=" ..." if len(wrong) > 5 else ""
             ),
-            _(
+            cause=_(
                 "ε was not read from `epsilon_at(step)` with the global step (a constant, or the "
                 "step within the episode?), or the action does not come from the q_network argument."
             ),
-            _("ε comes from the schedule at the global step count the function receives."),
+            hint=_("ε comes from the schedule at the global step count the function receives."),
         )
-    chk.ok()
+    chk.holds(_("acts with the ε-greedy behaviour policy b"))
+    chk.holds(_("random actions cover every action"))
+    chk.holds(_("ε follows the schedule at the global step"))

@@ -20,7 +20,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from course_utils.checks._guard import _with_references
-from course_utils.checks._harness import _Check, _isolated, _show
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import (
     GAMMA,
@@ -32,6 +31,7 @@ from course_utils.checks._inputs import (
     _states,
     _terminated,
 )
+from course_utils.checks.harness import Check, check, show
 from course_utils.checks.targets import _target_variants
 from course_utils.replay import Batch
 
@@ -97,8 +97,8 @@ def _grad_norm(network: nn.Module) -> float:
     )
 
 
-@_isolated
-def check_dqn_update(chk: _Check) -> None:
+@check("dqn_update")
+def check_dqn_update(chk: Check) -> None:
     """Check ``dqn_update(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm)
     -> float``: targets, loss, zero_grad, backward, clip, one step; the pre-step loss back.
     """
@@ -151,34 +151,36 @@ def check_dqn_update(chk: _Check) -> None:
     if got is None:
         raise chk.fail(
             _("returns the loss as a Python float"),
-            _("a float, the batch's loss before the step ({loss:.4f})").format(loss=pre_loss),
-            "None",
-            _("the function returns nothing (a missing `return`)."),
-            _("end the function with a `return` of the loss, as a Python float."),
+            expected=_("a float, the batch's loss before the step ({loss:.4f})").format(
+                loss=pre_loss
+            ),
+            got="None",
+            cause=_("the function returns nothing (a missing `return`)."),
+            hint=_("end the function with a `return` of the loss, as a Python float."),
         )
     if isinstance(got, Tensor):
         raise chk.fail(
             _("returns the loss as a Python float"),
-            _("a float, {loss:.4f}").format(loss=pre_loss),
-            _show(got),
-            _(
+            expected=_("a float, {loss:.4f}").format(loss=pre_loss),
+            got=show(got),
+            cause=_(
                 "the loss tensor itself came back. Stored in the statistics, every such tensor "
                 "keeps its whole autograd graph alive, and memory grows with every step (the "
                 "slides' erratum)."
             ),
-            _(
+            hint=_(
                 "return the loss as a plain Python number; a one-element tensor has a method for that."
             ),
         )
     if not isinstance(got, float):
         raise chk.fail(
             _("returns the loss as a Python float"),
-            _("a float, {loss:.4f}").format(loss=pre_loss),
-            _show(got),
-            _("something other than a Python float came back (a NumPy number, a tuple?)."),
-            _("return the loss as a plain Python float."),
+            expected=_("a float, {loss:.4f}").format(loss=pre_loss),
+            got=show(got),
+            cause=_("something other than a Python float came back (a NumPy number, a tuple?)."),
+            hint=_("return the loss as a plain Python float."),
         )
-    chk.ok()
+    chk.holds(_("returns the loss as a Python float"))
 
     # 2. exactly one optimizer step
     if optimizer.steps != 1:
@@ -192,24 +194,24 @@ def check_dqn_update(chk: _Check) -> None:
         )
         raise chk.fail(
             _("takes exactly one optimizer step"),
-            _("optimizer.step() called once"),
-            _("called {n} times").format(n=optimizer.steps),
-            cause,
-            _("one batch, one step: the optimizer steps once, after the gradients are ready."),
+            expected=_("optimizer.step() called once"),
+            got=_("called {n} times").format(n=optimizer.steps),
+            cause=cause,
+            hint=_("one batch, one step: the optimizer steps once, after the gradients are ready."),
         )
-    chk.ok()
+    chk.holds(_("takes exactly one optimizer step"))
 
     # 3. the target network: untouched, no gradient
     if not _same_state(_state(target_q_network), target_state):
         raise chk.fail(
             _("the target network is left unchanged"),
-            _("the weights of target_q_network as they were"),
-            _("they were modified"),
-            _(
+            expected=_("the weights of target_q_network as they were"),
+            got=_("they were modified"),
+            cause=_(
                 "the update changed θ_targ: only the online network learns; θ_targ changes only "
                 "when it is synchronised."
             ),
-            _(
+            hint=_(
                 "give the optimizer nothing but q_network's parameters; do not sync inside the update."
             ),
         )
@@ -217,23 +219,26 @@ def check_dqn_update(chk: _Check) -> None:
     if graded:
         raise chk.fail(
             _("no gradient reaches the target network"),
-            _("every target_q_network parameter with .grad None"),
-            _(".grad set on {names}").format(names=", ".join(graded)),
-            _(
+            expected=_("every target_q_network parameter with .grad None"),
+            got=_(".grad set on {names}").format(names=", ".join(graded)),
+            cause=_(
                 "the target was computed with gradients on, so loss.backward() also ran through "
                 "target_q_network. (In the notebook the target network is frozen and this goes "
                 "unnoticed; the check's is not.) The TD target is a constant: the semi-gradient."
             ),
-            _("the target must be a constant: compute it without gradient (exercise 4.1 does)."),
+            hint=_(
+                "the target must be a constant: compute it without gradient (exercise 4.1 does)."
+            ),
         )
-    chk.ok()
+    chk.holds(_("the target network is left unchanged"))
+    chk.holds(_("no gradient reaches the target network"))
 
     # 4. the step itself: one clipped step from freshly zeroed gradients
     if not _same(after, expected):
         raise _wrong_step(
             chk, q_network, initial, after, expected, unclipped, mistakes, max_grad_norm
         )
-    chk.ok()
+    chk.holds(_("returns the loss before the step"))
 
     # 5. the loss returned is the one before the step
     if abs(got - pre_loss) > 1e-4 * max(1.0, abs(pre_loss)):
@@ -248,33 +253,35 @@ def check_dqn_update(chk: _Check) -> None:
             cause = _("the number is neither the loss before the step nor the one after it.")
         raise chk.fail(
             _("returns the loss before the step"),
-            f"{pre_loss:.4f}",
-            f"{got:.4f}",
-            cause,
-            _("return the value of the loss you called backward() on, computed before the step."),
+            expected=f"{pre_loss:.4f}",
+            got=f"{got:.4f}",
+            cause=cause,
+            hint=_(
+                "return the value of the loss you called backward() on, computed before the step."
+            ),
         )
-    chk.ok()
+    chk.holds(_("returns the loss before the step"))
 
     # 6. the batch is left as it was
     for name, old, new in zip(Batch._fields, before_batch, batch, strict=True):
         if not torch.equal(old, new):
             raise chk.fail(
                 _("the batch is left unchanged"),
-                _("{name} as passed: {value}").format(name=name, value=_show(old)),
-                _show(new),
-                _(
+                expected=_("{name} as passed: {value}").format(name=name, value=show(old)),
+                got=show(new),
+                cause=_(
                     "{name} was modified in place; in the notebook it is a sample of the replay "
                     "memory."
                 ).format(name=name),
-                _(
+                hint=_(
                     "build new tensors instead of modifying the batch (no `+=`, no methods ending in `_`)."
                 ),
             )
-    chk.ok()
+    chk.holds(_("the batch is left unchanged"))
 
 
 def _zeroes_after_step(
-    chk: _Check,
+    chk: Check,
     pristine: nn.Module,
     target_q_network: nn.Module,
     batch: Batch,
@@ -361,7 +368,7 @@ def _mistaken_steps(
 
 
 def _wrong_step(
-    chk: _Check,
+    chk: Check,
     q_network: nn.Module,
     initial: list[Tensor],
     after: list[Tensor],
@@ -399,13 +406,13 @@ def _wrong_step(
     if moved == 0.0:
         return chk.fail(
             prop,
-            expected_text,
-            _("the parameters did not move"),
-            _(
+            expected=expected_text,
+            got=_("the parameters did not move"),
+            cause=_(
                 "optimizer.step() ran with no gradient: the gradients were zeroed between "
                 "backward() and step(), or backward() was never called."
             ),
-            _("the order is zero_grad, backward, clip, step."),
+            hint=_("the order is zero_grad, backward, clip, step."),
         )
     if _same(after, unclipped):
         if abs(_grad_norm(q_network) - max_grad_norm) <= 1e-3 * max_grad_norm:
@@ -420,26 +427,26 @@ def _wrong_step(
             )
         return chk.fail(
             prop,
-            expected_text,
-            got_text,
-            cause,
-            _(
+            expected=expected_text,
+            got=got_text,
+            cause=cause,
+            hint=_(
                 "clip the gradient's norm to max_grad_norm after backward() has computed it and "
                 "before the step uses it (`nn.utils` has a function for it)."
             ),
         )
     for params, cause, hint in mistakes:
         if _same(after, params):
-            return chk.fail(prop, expected_text, got_text, cause, hint)
+            return chk.fail(prop, expected=expected_text, got=got_text, cause=cause, hint=hint)
     return chk.fail(
         prop,
-        expected_text,
-        got_text,
-        _(
+        expected=expected_text,
+        got=got_text,
+        cause=_(
             "the step differs from one SGD step on the clipped gradient of the MSE against the "
             "DQN targets, in a way none of the usual mistakes explains."
         ),
-        _(
+        hint=_(
             "one update is: targets (4.1), loss (3.6), fresh gradients, clipped, one step; check "
             "which of these your function leaves out or does twice."
         ),

@@ -87,11 +87,11 @@ def test_set_language_switches_and_back(capsys: pytest.CaptureFixture[str]) -> N
     try:
         assert checks.get_language() == "ko"
         checks.check_select_q_values(CORRECT["check_select_q_values"][0])
-        assert capsys.readouterr().out == "✅ select_q_values: 5개 속성을 모두 만족합니다.\n"
+        assert capsys.readouterr().out == "✅ select_q_values: 7개 속성을 모두 만족합니다.\n"
     finally:
         checks.set_language("en")
     checks.check_select_q_values(CORRECT["check_select_q_values"][0])
-    assert capsys.readouterr().out == "✅ select_q_values: all 5 properties hold.\n"
+    assert capsys.readouterr().out == "✅ select_q_values: all 7 properties hold.\n"
 
 
 @pytest.mark.parametrize("language", ["fr", "KO", "", None, 1])

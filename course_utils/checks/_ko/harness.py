@@ -1,7 +1,7 @@
-"""Korean templates of ``_harness.py``, ``_errors.py``, ``_i18n.py`` and ``_rendering.py`` (the shared machinery): English template -> Korean template."""
+"""Korean templates of ``harness.py``, ``_errors.py``, ``_i18n.py`` and ``_rendering.py`` (the shared machinery): English template -> Korean template."""
 
 KO: dict[str, str] = {
-    # _harness.py
+    # harness.py
     "expected": "기대값",
     "got": "실제값",
     "❌ {exercise}: {prop} -- failed.": "❌ {exercise}: {prop} -- 실패.",
@@ -9,6 +9,11 @@ KO: dict[str, str] = {
     "hint": "힌트",
     "shape {shape}": "shape {shape}",
     "your function runs on a small example": "작은 예제에서 함수가 실행됨",
+    "`{method}` runs on a small example": "작은 예제에서 `{method}`가 실행됨",
+    "the check receives your class": "검사에 클래스 자체를 넘김",
+    "the class itself: check_{exercise}({name})": "클래스 자체: check_{exercise}({name})",
+    "an instance was passed (`{name}(...)`, or a `memory` variable), not the class.": "클래스가 아니라 인스턴스를 넘겼습니다(`{name}(...)`, 또는 `memory` 변수).",
+    "write `checks.check_{exercise}({name})`, without parentheses after the name.": "이름 뒤에 괄호 없이 `checks.check_{exercise}({name})`라고 쓰세요.",
     "a result": "결과값",
     "not implemented yet: the exercise stub still raises NotImplementedError.": "아직 구현하지 않았습니다: 연습 문제의 뼈대 코드가 여전히 NotImplementedError를 발생시킵니다.",
     "replace the `raise NotImplementedError(...)` line with your code, run that cell, then run this check again.": "`raise NotImplementedError(...)` 줄을 직접 작성한 코드로 바꾸고 그 셀을 실행한 뒤, 이 검사를 다시 실행하세요.",
@@ -58,8 +63,6 @@ KO: dict[str, str] = {
     "inputs are left unchanged": "입력을 바꾸지 않음",
     "{name} as it was passed: {value}": "넘겨받은 그대로의 {name}: {value}",
     "{name} after the call: {value}": "호출 뒤의 {name}: {value}",
-    "{name} was modified in place (an operation ending in `_`, `+=`, `*=`, or an assignment into it). In the notebook that would corrupt the replay batch.": "{name}이(가) 제자리에서(in-place) 수정되었습니다 (`_`로 끝나는 연산, `+=`, `*=`, 또는 그 안으로의 대입). 노트북에서라면 재현 메모리에서 뽑은 배치가 망가집니다.",
-    "build new tensors instead: `x = x * 2`, not `x *= 2`.": "대신 새 텐서를 만드세요: `x *= 2`가 아니라 `x = x * 2`.",
     "the weights of {name} unchanged": "{name}의 가중치가 그대로임",
     "the weights of {name} were modified": "{name}의 가중치가 바뀌었음",
     "the function changed {name}'s parameters.": "함수가 {name}의 파라미터를 바꿨습니다.",

@@ -1,7 +1,6 @@
 """Korean templates of ``replay_memory.py`` and ``_replay_batches.py``: English template -> Korean template."""
 
 KO: dict[str, str] = {
-    "`{method}` runs on a small example": "작은 예제에서 `{method}`가 실행됨",
     "the memory grows past its capacity ({capacity}): nothing is ever overwritten, so over a long run it holds every transition and eats all the RAM.": "메모리가 용량({capacity})을 넘어 커집니다: 아무것도 덮어쓰지 않으므로, 오래 실행하면 모든 전이를 담아 RAM을 다 먹어 버립니다.",
     "once `len` reaches `capacity`, write the new transition over the oldest one instead of appending it.": "`len`이 `capacity`에 이르면 새 전이를 덧붙이지 말고 가장 오래된 전이 위에 덮어쓰세요.",
     "after the memory filled up, `len` went down: it returns the write position, which wraps around to 0 when the memory is full.": "메모리가 가득 찬 뒤 `len`이 줄었습니다: 메모리가 가득 차면 0으로 돌아가는 쓰기 위치를 반환하고 있습니다.",
@@ -71,10 +70,6 @@ KO: dict[str, str] = {
     "a new memory is empty after another one received 3 transitions": "다른 메모리가 전이 3개를 받은 뒤에도 새 메모리는 비어 있음",
     "the storage is a class attribute (`memory = []` written in the class body, outside `__init__`), shared by every ReplayMemory.": "저장 공간이 클래스 속성입니다(`__init__` 밖, 클래스 본문에 쓴 `memory = []`). 모든 ReplayMemory가 그것을 공유합니다.",
     "create the storage in `__init__`: `self.memory = []`.": "저장 공간은 `__init__`에서 만드세요: `self.memory = []`.",
-    "the check receives your class": "검사에 클래스 자체를 넘김",
-    "the class itself: check_replay_memory(ReplayMemory)": "클래스 자체: check_replay_memory(ReplayMemory)",
-    "an instance was passed (`ReplayMemory(...)`, or a `memory` variable), not the class.": "클래스가 아니라 인스턴스를 넘겼습니다(`ReplayMemory(...)`, 또는 `memory` 변수).",
-    "write `checks.check_replay_memory(ReplayMemory)`, without parentheses after the name.": "이름 뒤에 괄호 없이 `checks.check_replay_memory(ReplayMemory)`라고 쓰세요.",
     "{name}_b on the CPU, where the inserted tensors were": "넣은 텐서가 있던 CPU에 있는 {name}_b",
     "the batch was moved to another device on its way through the memory.": "배치가 메모리를 거치면서 다른 장치로 옮겨졌습니다.",
     "keep the fields on the device of the inserted tensors.": "필드를 넣은 텐서와 같은 장치에 두세요.",
