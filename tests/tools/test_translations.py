@@ -136,7 +136,7 @@ def test_readme_ko_badges_and_glossary() -> None:
         "타깃 네트워크",
         "경험 재현 메모리",
         "replay memory",
-        "부트스트래핑",
+        "부트스트랩",
         "과대추정",
         "terminated",
         "truncated",
