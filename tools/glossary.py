@@ -58,7 +58,7 @@ OVERLAY_DIR = Path("translations") / "ko"
 SOURCE_DIR = Path("notebooks") / "solutions"
 CATALOGUE_DIR = Path("course_utils") / "checks" / "_ko"
 
-_HEADER = re.compile(r"^<!-- cell: (?P<id>\S+) en: [0-9a-f]{12}(?: todo)? -->$")
+_HEADER = re.compile(r"^<!-- cell: (?P<id>\S+) en: [0-9a-f]{12}(?P<todo> todo)? -->$")
 # What is not prose: fenced and inline code, formulas, link targets, HTML comments and tags.
 _NOT_PROSE = re.compile(
     r"```.*?```|`[^`\n]+`|\$\$.*?\$\$|(?<![\\$])\$[^$\n]+\$|\]\([^)\s]+\)|<!--.*?-->|<[^>\n]+>",
@@ -237,7 +237,7 @@ def first_use_violations(units: Sequence[Unit], terms: Sequence[Term]) -> list[V
 
 
 def _entries(path: Path) -> dict[str, tuple[str, int]]:
-    """An overlay's entries: cell id -> (Korean, the line its text starts on)."""
+    """An overlay's translated entries: cell id -> (Korean, the line its text starts on)."""
     entries: dict[str, tuple[str, int]] = {}
     current, start, body = None, 0, []
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -246,7 +246,9 @@ def _entries(path: Path) -> dict[str, tuple[str, int]]:
         if match:
             if current:
                 entries[current] = ("\n".join(body), start)
-            current, start, body = match["id"], number + 1, []
+            # An entry still marked todo holds the English, not a translation: not read.
+            current = None if match["todo"] else match["id"]
+            start, body = number + 1, []
         elif current:
             body.append(line)
     if current:

@@ -150,6 +150,16 @@ def test_a_variant_rendering_another_term_counts_against_its_english(repo, capsy
     assert code == 1 and "cell b: '신경망'" in capsys.readouterr().err
 
 
+def test_an_entry_still_marked_todo_is_not_read(repo, capsys):
+    root, _ = repo(GOOD)
+    path = root / "translations" / "ko" / "01_x.md"
+    text = path.read_text(encoding="utf-8").replace(
+        "000000000000 -->\n신경망", "000000000000 todo -->\n신경망"
+    )
+    path.write_text(text.replace("그리고 장치", "그리고 손잡이"), encoding="utf-8")
+    assert glossary.main(["--check", "--root", str(root)]) == 0, capsys.readouterr().err
+
+
 def test_code_and_formulas_are_not_read(repo):
     _, code = repo({**GOOD, "b": "신경망, 그리고 장치. `손잡이` $타겟$"})
     assert code == 0
