@@ -9,6 +9,8 @@ exercises, and reads the scores from nbgrader's gradebook.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -167,12 +169,16 @@ def folder(tmp_path: Path) -> Path:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.grading", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
+    """`python -m tools.grading ARGS`, run in this process (a new interpreter per call cost
+    1.5 s each; tests/tools/test_grade.py runs the real command once)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = grading.main(list(args))
+        except SystemExit as exit_:  # argparse's usage errors
+            code = exit_.code if isinstance(exit_.code, int) else 2
+    return subprocess.CompletedProcess(
+        ["python", "-m", "tools.grading", *args], code, out.getvalue(), err.getvalue()
     )
 
 
