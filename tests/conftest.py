@@ -13,6 +13,16 @@ matplotlib.use("Agg")  # figures are drawn, never shown
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+try:  # the dev extra; tools/compat.py installs it too
+    from hypothesis import settings
+except ImportError:  # pragma: no cover
+    settings = None
+if settings is not None:
+    # No per-example deadline (hypothesis' default is 200 ms): on shared CI cores a slow
+    # example is the machine, not the code, and the properties are what these tests check.
+    settings.register_profile("course", deadline=None)
+    settings.load_profile("course")
+
 # `benchmarks` is a folder of the repository, not an installed package.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
