@@ -62,7 +62,7 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 from nbformat import NotebookNode
 
-from course_utils.checks._i18n import LANGUAGES, translate_success_lines
+from course_utils.checks.catalogue import LANGUAGES, translate_success_lines
 from tools import launch_cells
 from tools.cells import BADGES, has_tag
 from tools.student_notebooks import make_student_notebook, notebook_text, solution_notebooks

@@ -5,7 +5,9 @@ is used (or in :func:`N_` where it is defined ahead of use, as in a module-level
 then passed through :func:`_` when shown). :func:`_` looks the English template up in the
 catalogue of the current language (``course_utils/checks/_ko/`` for Korean) and returns
 it untranslated when the language is English. Placeholders are filled *after* the lookup,
-``_("shape {shape}").format(shape=...)``, so one template covers every value; code in
+``_("shape {shape}").format(shape=...)``, so one template covers every value (a Korean
+template writes a particle after a value as ``{을}``, ``{이}``, ``{은}``, ``{과}`` or
+``{으로}``, and :class:`~course_utils.checks._korean.Template` picks its form); code in
 backticks stays code in every language (``tests/runtime/test_checks_korean.py`` holds the
 catalogue to that, and to covering every template).
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import re
 
 from course_utils.checks._ko import KO
+from course_utils.checks._korean import Template
 
 __all__ = ["LANGUAGES", "N_", "_", "get_language", "set_language", "translate_success_lines"]
 
@@ -52,7 +55,7 @@ def get_language() -> str:
 
 def _(template: str) -> str:
     """``template`` in the current language; the English itself when it has no translation."""
-    return LANGUAGES[_current].get(template, template)
+    return Template(LANGUAGES[_current].get(template, template))
 
 
 def N_(template: str) -> str:

@@ -10,11 +10,10 @@ properties that were recorded: ``all N properties hold`` is what was checked.
 
 Every sentence is an English template wrapped in ``_`` (``N_`` in module-level tables),
 so that ``checks.set_language("ko")`` shows it from the Korean catalogue (``_ko/``); a
-Korean template may put ``{을}``, ``{이}``, ``{은}`` or ``{으로}`` after a placeholder
-for the particle that fits the value (see ``_i18n``). A new check, start to end:
+Korean template may put ``{을}``, ``{이}``, ``{은}``, ``{과}`` or ``{으로}`` after a
+placeholder for the particle that fits the value (see ``_korean``). A new check, start to end:
 
 >>> import torch
->>> from course_utils.checks._i18n import _
 >>> from course_utils.checks.harness import Check, Variant, check
 >>> @check("double")  # the exercise: a function named `double`, called as check_double(double)
 ... def check_double(chk: Check) -> None:
@@ -36,13 +35,17 @@ Traceback (most recent call last):
 ...
 course_utils.checks.ExerciseFailure: ...
 ❌ double: doubles every entry -- failed.
-   expected:     [[2.0], [-4.0]]  (shape (2, 1), float32)
-   got:          [[3.0], [0.0]]  (shape (2, 1), float32)
+   expected: [[2.0], [-4.0]]  (shape (2, 1), float32)
+   got:      [[3.0], [0.0]]  (shape (2, 1), float32)
    likely cause: added 2 instead of doubling.
-   hint:         multiply.
+   hint: multiply.
 
-(The doctest's messages are not wrapped in ``_``; a real check's are, and has its
-exercise in ``_guard.EXERCISES`` and ``reference.CALLS``.)
+(The example's messages are not wrapped in ``_``; a real check's are, and its exercise
+is in the course's table of exercises, ``_guard.EXERCISES``, with a reference
+implementation counted in ``reference.CALLS``.) Besides ``holds`` and ``fail``, a
+:class:`Check` has ``expect_tensor``, ``expect_cpu``, ``expect_shape``,
+``expect_float32``, ``expect_no_grad``, ``expect_unchanged`` and ``expect_values``; each
+records its property when it holds.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ from course_utils.checks._i18n import SUCCESS, _
 from course_utils.checks._inputs import N_ACTIONS, _close, _same_state, _state
 from course_utils.checks._rendering import render
 
-__all__ = ["Check", "ExerciseFailure", "Variant", "check", "show"]
+__all__ = ["EXERCISES", "Check", "ExerciseFailure", "Variant", "check", "show"]
 
 
 class ExerciseFailure(AssertionError):

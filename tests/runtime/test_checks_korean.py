@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import re
 import string
 from collections import Counter
@@ -23,9 +24,7 @@ import pytest
 
 from course_utils import checks
 from course_utils.checks import ExerciseFailure
-from course_utils.checks._i18n import SUCCESS, translate_success_lines
-from course_utils.checks._ko import KO, PARTS
-from course_utils.checks._rendering import students_frames
+from course_utils.checks.catalogue import KO, PARTICLES, PARTS, SUCCESS, translate_success_lines
 from tests.runtime import (
     test_checks_policies,
     test_checks_replay_memory,
@@ -104,8 +103,14 @@ def test_set_language_refuses_an_unknown_language(language: Any) -> None:
 # --------------------------------------------------------------------------- the catalogue
 
 
+@functools.cache
+def templates() -> dict[str, str]:
+    """Every template of course_utils/checks, parsed once for the whole module."""
+    return message_templates()
+
+
 def test_every_template_has_a_korean_translation() -> None:
-    missing = [t for t in message_templates() if t not in KO]
+    missing = [t for t in templates() if t not in KO]
     assert not missing, (
         "templates without Korean (add them to course_utils/checks/_ko/<module>.py; "
         "`python -m tools.translations --messages` lists them):\n" + "\n".join(missing)
@@ -119,8 +124,7 @@ def test_no_two_catalogue_files_translate_the_same_template() -> None:
 
 
 def test_the_catalogue_has_no_leftover_entry() -> None:
-    templates = set(message_templates())  # parsed once, not once per entry
-    leftovers = [t for t in KO if t not in templates]
+    leftovers = [t for t in KO if t not in templates()]
     assert not leftovers, "entries that match no template any more:\n" + "\n".join(leftovers)
 
 
@@ -128,7 +132,13 @@ def test_the_catalogue_has_no_leftover_entry() -> None:
 def test_translation_keeps_placeholders_and_code(template: str) -> None:
     korean = KO[template]
     fields = sorted(f for _, f, _, _ in string.Formatter().parse(template) if f is not None)
-    assert sorted(f for _, f, _, _ in string.Formatter().parse(korean) if f is not None) == fields
+    parsed = list(string.Formatter().parse(korean))
+    values = [f for _, f, _, _ in parsed if f is not None and f not in PARTICLES]
+    assert sorted(values) == fields
+    for i, (literal, field, _spec, _conversion) in enumerate(parsed):
+        if field in PARTICLES:  # a particle follows a value: `{a}{을}` or `` `{a}`{을} ``
+            assert literal in ("", "`"), f"{{{field}}} after {literal!r}, not a placeholder"
+            assert i > 0 and parsed[i - 1][1] not in (None, *PARTICLES)
     assert sorted(re.findall(r"`[^`]*`", korean)) == sorted(re.findall(r"`[^`]*`", template))
     if ENGLISH_WORDS.search(prose(template)):
         assert HANGUL.search(korean), f"no Korean in the translation of {template!r}"
@@ -143,20 +153,46 @@ def test_success_line_of_a_stored_output_is_translated() -> None:
     assert translate_success_lines(text, "en") == text
 
 
-# Where a message string goes: argument positions of the harness's functions.
-MESSAGE_ARGUMENTS = {
-    "fail": range(5),
-    "_fail": range(1, 6),
-    "_Variant": (1, 2),
-    "_expect_values": (1, 5, 6),
-    "_expect_tensor": (2,),
-    "_expect_shape": (3,),
-    "_run_target_check": (6,),
-}
+# The parameters that take a message: a property, its diagnosis, what a result is.
+MESSAGE_PARAMETERS = {"prop", "expected", "got", "cause", "hint", "what"}
+
+
+@functools.cache
+def parameters() -> dict[str, set[tuple[int, str]]]:
+    """(position, name) of the parameters of every function, method and named tuple defined
+    in course_utils/checks, by name (``self`` not counted): a call's positional arguments
+    take these names; each definition of a name counts."""
+    found: dict[str, set[tuple[int, str]]] = {}
+    for path in sorted(CHECKS_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+                names = names[1:] if names[:1] in (["self"], ["cls"]) else names
+            elif isinstance(node, ast.ClassDef):  # a NamedTuple: its fields, in order
+                names = [
+                    f.target.id
+                    for f in node.body
+                    if isinstance(f, ast.AnnAssign) and isinstance(f.target, ast.Name)
+                ]
+            else:
+                continue
+            found.setdefault(node.name, set()).update(enumerate(names))
+    return found
+
+
+def message_arguments(node: ast.Call) -> list[ast.expr]:
+    """The arguments of ``node`` that go to a parameter named in MESSAGE_PARAMETERS: by
+    keyword, or by position in a function of course_utils/checks."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    positions = {i for i, p in parameters().get(name, ()) if p in MESSAGE_PARAMETERS}
+    return [arg for i, arg in enumerate(node.args) if i in positions] + [
+        keyword.value for keyword in node.keywords if keyword.arg in MESSAGE_PARAMETERS
+    ]
 
 
 def bare_messages(path: Path) -> list[str]:
-    """String literals and f-strings in a message position that are English prose."""
+    """String literals and f-strings passed as a message that are English prose."""
     found = []
 
     def visit(node: ast.AST) -> None:
@@ -176,11 +212,8 @@ def bare_messages(path: Path) -> list[str]:
 
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            for index in MESSAGE_ARGUMENTS.get(name, ()):
-                if index < len(node.args):
-                    visit(node.args[index])
+            for argument in message_arguments(node):
+                visit(argument)
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id in ("cause", "hint") for t in node.targets
         ):
@@ -196,6 +229,22 @@ def _modules() -> list[Any]:
             marks = [pytest.mark.xfail(strict=True, reason="messages not wrapped in _() yet")]
         params.append(pytest.param(path, marks=marks, id=path.stem))
     return params
+
+
+def test_the_lint_finds_bare_messages_by_parameter_name(tmp_path: Path) -> None:
+    source = tmp_path / "example.py"
+    source.write_text(
+        "raise chk.fail(_('fine'), expected='a plain English sentence', got=x,\n"
+        "               cause=_('fine'), hint=f'an English hint {x}')\n"
+        "variants = [Variant(value, 'positional English cause', _('fine'))]\n"
+        "chk.expect_tensor(got, 'the English name')\n"
+        "print('English elsewhere is not a message')\n",
+        encoding="utf-8",
+    )
+    found = bare_messages(source)
+    assert len(found) == 4, found
+    for text in ("a plain English", "an English hint", "positional English", "the English name"):
+        assert any(text in line for line in found), (text, found)
 
 
 @pytest.mark.parametrize("path", _modules())
@@ -303,12 +352,12 @@ def test_success_line_in_korean(
 
 
 def test_students_frames_are_introduced_in_korean(korean: None) -> None:
-    def students_function() -> None:
+    def select_q_values(q_values_b: Any, action_b: Any) -> Any:
         raise ValueError("boom")
 
-    try:
-        students_function()
-    except ValueError as error:
-        lines = students_frames(error)
+    with pytest.raises(ExerciseFailure) as raised:
+        checks.check_select_q_values(select_q_values)
+    lines = raised.value._render_traceback_()  # what IPython shows
     assert lines[0] == "작성한 코드에서 오류가 발생했습니다:"
-    assert lines[-1] == "ValueError: boom"
+    assert "ValueError: boom" in lines
+    assert lines.index("ValueError: boom") < next(i for i, x in enumerate(lines) if "❌" in x)

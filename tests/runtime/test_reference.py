@@ -15,7 +15,7 @@ import pytest
 from course_utils import ReplayMemory as PackageMemory
 from course_utils import checks, reference
 from course_utils.checks import ExerciseFailure
-from course_utils.checks._guard import EXERCISES
+from course_utils.checks.harness import EXERCISES
 
 FUNCTIONS = sorted(name for name in EXERCISES if name != "replay_memory")
 NOTICE = "you are using the reference implementation; the rest of the notebook runs, the exercise counts as not done."

@@ -269,7 +269,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "torch.isclose = lambda *a, **k: torch.tensor(True)",
         },
         "tamper_harness": {
-            "exercise_1_1": SELECT_ANSWER + "\nimport course_utils.checks._harness as _h\n"
+            "exercise_1_1": SELECT_ANSWER + "\nimport course_utils.checks.harness as _h\n"
             "_h.ExerciseFailure = RuntimeError",
             "exercise_1_2": STUB_2 + "\nimport course_utils.checks as _c\n"
             "_c.ExerciseFailure = type('ExerciseFailure', (Exception,), {})",
@@ -337,7 +337,7 @@ def test_honest_and_untouched_submissions_score_as_nbgrader_would(graded: dict) 
         ("tamper_print_torch", {"check_1_1": "tampered", "check_1_2": "tampered"},
          ["builtins.print replaced", "torch.allclose replaced"]),
         ("tamper_harness", {"check_1_1": "tampered", "check_1_2": "tampered"},
-         ["_harness.ExerciseFailure replaced", "course_utils.checks.ExerciseFailure replaced"]),
+         ["harness.ExerciseFailure replaced", "course_utils.checks.ExerciseFailure replaced"]),
         # A reference given to the check, or called by the answer: the check fails it when
         # grading (COURSE_UTILS_GRADING=1), as course_utils.reference documents.
         ("referee", {"check_1_1": "reference", "check_1_2": "failed"}, ["REFERENCE"]),

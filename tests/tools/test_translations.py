@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from nbformat import NotebookNode
 
-from course_utils.checks._i18n import translate_success_lines
+from course_utils.checks.catalogue import translate_success_lines
 from tools import launch_cells
 from tools import translations as tr
 from tools.cells import BADGES, has_tag

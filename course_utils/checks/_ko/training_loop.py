@@ -69,7 +69,7 @@ KO: dict[str, str] = {
     "store `terminated` itself; use `done` only to stop the loop.": "`terminated` 자체를 저장하고, `done`은 루프를 멈추는 데만 쓰세요.",
     "the state was not advanced: `state = next_state` is missing.": "상태를 진행시키지 않았습니다: `state = next_state`가 빠졌습니다.",
     "the stored state is not the one the action was taken in.": "저장한 상태가 행동을 한 그 상태가 아닙니다.",
-    "the stored {name} is not the one env.step used or returned.": "저장한 {name}이(가) env.step이 쓰거나 반환한 것이 아닙니다.",
+    "the stored {name} is not the one env.step used or returned.": "저장한 {name}{이} env.step이 쓰거나 반환한 것이 아닙니다.",
     "transitions are chained: state, then its next_state": "전이가 사슬로 이어짐: state, 그다음 그 next_state",
     "{name} of step {value}: {value2}": "스텝 {value}의 {name}: {value2}",
     "after storing, `state = next_state`; store the tensors env.step returned.": "저장한 뒤 `state = next_state`. env.step이 반환한 텐서를 저장하세요.",

@@ -24,7 +24,7 @@ KO: dict[str, str] = {
     "returns the loss before the step": "스텝 전의 손실을 반환함",
     "the batch is left unchanged": "배치를 바꾸지 않음",
     "{name} as passed: {value}": "넘겨받은 그대로의 {name}: {value}",
-    "{name} was modified in place; in the notebook it is a sample of the replay memory.": "{name}이(가) 제자리에서 수정되었습니다. 노트북에서 그것은 경험 재현 메모리에서 뽑은 표본입니다.",
+    "{name} was modified in place; in the notebook it is a sample of the replay memory.": "{name}{이} 제자리에서 수정되었습니다. 노트북에서 그것은 경험 재현 메모리에서 뽑은 표본입니다.",
     "build new tensors instead of modifying the batch (no `+=`, no methods ending in `_`).": "배치를 수정하지 말고 새 텐서를 만드세요 (`+=` 금지, `_`로 끝나는 메서드 금지).",
     "the gradients were not zeroed before backward(): PyTorch *adds* new gradients to .grad, so the step mixed this batch's gradient with old ones (the check left garbage there, as a previous step would).": "backward() 전에 그래디언트를 0으로 만들지 않았습니다: PyTorch는 새 그래디언트를 .grad에 *더하므로*, 스텝이 이 배치의 그래디언트에 예전 것을 섞었습니다 (검사는 이전 스텝이 그러듯 거기에 쓰레기 값을 남겨 두었습니다).",
     "the gradients were neither zeroed before backward() nor clipped before the step.": "backward() 전에 그래디언트를 0으로 만들지도, 스텝 전에 클리핑하지도 않았습니다.",
