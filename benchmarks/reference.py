@@ -4,15 +4,16 @@ Two ways to run it, two rows of the report:
 
 - as the zoo runs it: train for the zoo's ``n_timesteps`` and keep the last iterate;
 - with the course's protocol (``protocol=True``): the same training, plus the notebook's greedy
-  checks during training (:class:`CourseProtocol`, a ``BaseCallback``): same cadence, same
-  number of episodes, same check seeds; the best check's weights are kept and training stops
-  once a check passes. The checks count in the training time, as they do in the notebooks,
+  checks during training (:class:`CourseProtocol`, a ``BaseCallback`` around the notebooks' own
+  :class:`course_utils.GreedyChecks`): same cadence, same number of episodes, same check seeds,
+  all episodes of a check at once; the best check's weights are kept and training stops once a
+  check passes. The checks count in the training time, as they do in the notebooks,
   and their environment steps are reported apart from the training steps.
 
 Each run trains in its own Python process (``python -m benchmarks.reference``), so that its
-peak memory is its own, like a notebook kernel's. It is evaluated like the notebooks: greedy
-actions (``deterministic=True``) on a plain gymnasium environment, episode i reset with
-``seed + i``, for 100 episodes. Stable-Baselines3 is a benchmark-only dependency: this module
+peak memory is its own, like a notebook kernel's. It is evaluated like the notebooks, with
+:func:`course_utils.evaluate`: greedy actions (``deterministic=True``), episode i reset with
+``seed + i``, 100 episodes at once. Stable-Baselines3 is a benchmark-only dependency: this module
 imports it only inside the functions that need it.
 """
 
@@ -20,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import numpy as np
 
 from benchmarks.course import bench_env, peak_rss_kib
 from benchmarks.tasks import EVAL_EPISODES, EVAL_SEED_OFFSET, REPO_ROOT, TASKS, CheckProtocol
+from course_utils import GreedyChecks, evaluate
 
 # rl-baselines3-zoo, hyperparams/dqn.yml at commit ce95481b041fe5314c1b2f1a53940d169b9253fc
 # (https://github.com/DLR-RM/rl-baselines3-zoo/blob/ce95481b041fe5314c1b2f1a53940d169b9253fc/
@@ -84,41 +86,22 @@ def hyperparameters(env_id: str, tiny: bool = False) -> dict[str, Any]:
     return params
 
 
-def greedy_episodes(
-    model: Any, env: gym.Env, seed: int, n_episodes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Returns and lengths of `model`'s greedy policy on `env`; episode i reset with seed + i.
+def greedy(model: Any) -> Callable[[Any], Any]:
+    """`model`'s greedy policy on a batch of observations: the argmax of its Q-network.
 
-    The action is the argmax of the Q-network's forward pass, as in the notebooks' checks:
-    the same action as ``model.predict(obs, deterministic=True)``, without the per-call
-    overhead of SB3's predict (input checks, numpy round trips), which made each greedy
-    check of the reference cost several times what the same check costs the notebook.
+    The same action as ``model.predict(obs, deterministic=True)``, without the per-call
+    overhead of SB3's predict (input checks, NumPy round trips), one forward pass for a batch.
     """
-    import torch
-
     q_net = model.q_net
-    returns, lengths = np.zeros(n_episodes), np.zeros(n_episodes, dtype=int)
-    for episode in range(n_episodes):
-        obs, _ = env.reset(seed=seed + episode)
-        done = False
-        while not done:
-            with torch.no_grad():
-                obs_b = torch.as_tensor(obs, dtype=torch.float32, device=model.device)
-                action = int(q_net(obs_b.unsqueeze(0)).argmax(dim=1).item())
-            obs, reward, terminated, truncated, _ = env.step(action)
-            returns[episode] += float(reward)
-            lengths[episode] += 1
-            done = terminated or truncated
-    return returns, lengths
+    return lambda obs_b: q_net(obs_b).argmax(dim=1, keepdim=True)
 
 
 def evaluate_greedy(model: Any, env_id: str, seed: int, n_episodes: int) -> np.ndarray:
-    """Undiscounted returns of `model`'s greedy policy; episode i is reset with ``seed + i``."""
-    env = gym.make(env_id)
-    try:
-        return greedy_episodes(model, env, seed, n_episodes)[0]
-    finally:
-        env.close()
+    """Undiscounted returns of `model`'s greedy policy; episode i is reset with ``seed + i``.
+
+    The notebooks' evaluation, :func:`course_utils.evaluate`: all episodes at once.
+    """
+    return evaluate(env_id, greedy(model), episodes=n_episodes, seed=seed, device=model.device)
 
 
 def course_protocol_callback(protocol: CheckProtocol, env_id: str, seed: int) -> Any:
@@ -129,21 +112,23 @@ def course_protocol_callback(protocol: CheckProtocol, env_id: str, seed: int) ->
         """The notebook's greedy checks inside ``model.learn``: keep the best, stop on a pass.
 
         Mirrors the notebooks' training loops: a check is due after a step (periodic) or
-        after a finished training episode (triggered by its return); it plays
-        ``protocol.episodes`` greedy episodes on its own environment, reset with the
-        notebook's check seeds; a check at least as good as the best so far stores the
-        weights; a check reaching ``protocol.stop_at`` ends training. When training ends the
-        policy holds the best weights (the last iterate when no check ran).
+        after a finished training episode (triggered by its return); it is the notebooks'
+        :class:`course_utils.GreedyChecks` (the same episodes, seeds, keep-best and stop) on
+        SB3's Q-network. When training ends the Q-network holds the best weights (the last
+        iterate when no check ran).
         """
 
         def __init__(self) -> None:
             super().__init__(verbose=0)
-            self.check_env = gym.make(env_id)
-            self.check_returns: list[float] = []
-            self.check_steps = 0
-            self.best_check = -math.inf
-            self.best_weights: dict | None = None
+            self.checks = GreedyChecks(
+                env_id, episodes=protocol.episodes, seed=seed, stop_at=protocol.stop_at
+            )
             self.passed = False
+
+        @property
+        def best_weights(self) -> dict | None:
+            """The Q-network's weights at the best check so far (None before any check)."""
+            return self.checks.best_weights
 
         def _on_step(self) -> bool:
             due = protocol.due_after_step(self.num_timesteps)
@@ -155,33 +140,21 @@ def course_protocol_callback(protocol: CheckProtocol, env_id: str, seed: int) ->
 
         def check(self) -> bool:
             """Run one greedy check; False when it passes (SB3 then stops training)."""
-            check_seed = protocol.check_seed(seed, len(self.check_returns))
-            returns, lengths = greedy_episodes(
-                self.model, self.check_env, check_seed, protocol.episodes
-            )
-            mean = float(returns.mean())
-            self.check_returns.append(mean)
-            self.check_steps += int(lengths.sum())
-            if mean >= self.best_check:
-                self.best_check = mean
-                self.best_weights = {
-                    k: v.detach().clone() for k, v in self.model.policy.state_dict().items()
-                }
-            self.passed = mean >= protocol.stop_at
+            self.passed = self.checks.check(self.model.q_net)
             return not self.passed
 
         def _on_training_end(self) -> None:
-            if self.best_weights is not None:
-                self.model.policy.load_state_dict(self.best_weights)
-            self.check_env.close()
+            self.checks.load_best(self.model.q_net)
+            self.checks.envs.close()
 
         def summary(self) -> dict[str, Any]:
             """What the checks did, for the results."""
+            checks = self.checks
             return {
-                "checks": len(self.check_returns),
-                "check_steps": self.check_steps,
-                "check_returns": self.check_returns,
-                "best_check": self.best_check if self.check_returns else None,
+                "checks": checks.done,
+                "check_steps": checks.steps,
+                "check_returns": checks.means,
+                "best_check": checks.best if checks.done else None,
                 "stopped_early": self.passed,
             }
 

@@ -4,7 +4,8 @@ Nothing here restates a threshold: "solved" is gymnasium's ``reward_threshold`` 
 environment, and the course's own learning target is read from the notebook's constants
 (``TARGET_FLAG_FRACTION``, ``TARGET_MEAN_RETURN``), the one place it is written. So is the
 notebook's protocol of greedy checks during training (``CHECK_EVERY``, ``CHECK_EPISODES``,
-``GOOD_ENOUGH`` or ``SOLVED_RETURN``), which the "SB3 + the course's protocol" row replays.
+``GOOD_ENOUGH`` or ``SOLVED_RETURN``), which the "SB3 + the course's protocol" row replays
+with the notebooks' own :class:`course_utils.GreedyChecks` (the checks' seeds, keep-best, stop).
 """
 
 from __future__ import annotations
@@ -26,10 +27,8 @@ SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
 # `evaluate(..., episodes=100, seed=10_000 + SEED)`: seeds no training episode used).
 EVAL_EPISODES = 100
 EVAL_SEED_OFFSET = 10_000
-# Greedy checks during training: check k of training seed SEED resets its episode i with
-# SEED * 1_000 + CHECK_SEED_OFFSET + k * CHECK_EPISODES + i (the notebooks' formula), seeds
-# that neither training nor the final evaluation use.
-CHECK_SEED_OFFSET = 100_000
+# The seeds of the greedy checks during training are course_utils.GreedyChecks's, written there
+# once for the notebooks and for the reference agent.
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,9 @@ class CheckProtocol:
 
     Either periodic (notebook 03: every `every` steps once `warmup` steps are done) or
     triggered by a good training episode (notebook 04: after each episode whose return is at
-    least `after_return`). Every check keeps the weights when its mean return is the best so
-    far (ties go to the later check); training stops once a check's mean reaches `stop_at`.
+    least `after_return`). What a check does is :class:`course_utils.GreedyChecks`'s: it keeps
+    the weights when its mean return is the best so far (ties go to the later check), and
+    training stops once a check's mean reaches `stop_at`.
     """
 
     episodes: int
@@ -55,10 +55,6 @@ class CheckProtocol:
     def due_after_episode(self, episode_return: float) -> bool:
         """Whether a triggered check is due after a training episode with this return."""
         return self.after_return is not None and episode_return >= self.after_return
-
-    def check_seed(self, seed: int, checks_done: int) -> int:
-        """The reset seed of the first episode of check number `checks_done` (from 0)."""
-        return seed * 1_000 + CHECK_SEED_OFFSET + checks_done * self.episodes
 
     def tiny(self) -> CheckProtocol:
         """A version that fires within a tiny budget (for the test): 2 episodes, often."""

@@ -3,6 +3,7 @@
 The notebooks import what they need from here::
 
     from course_utils import ReplayMemory, TorchEnv, evaluate, plot_stats, seed_everything
+    from course_utils import GreedyChecks, device  # the checks during training; CPU or GPU
     from course_utils import checks, widgets  # submodules, imported explicitly
 
 Importing the package defines these names, sets no seed and no plotting style, and does
@@ -18,11 +19,13 @@ import sys
 
 from course_utils.animation import show_episode
 from course_utils.checkpoints import load_network, save_network
+from course_utils.devices import device, forward_seconds
 from course_utils.envs import TorchEnv
 from course_utils.evaluation import evaluate, seed_everything
 from course_utils.plotting import plot_cost_to_go, plot_max_q, plot_stats
 from course_utils.progress import finish_progress, training_progress
 from course_utils.replay import ReplayMemory
+from course_utils.training import GreedyChecks
 
 
 def _headless_video_driver() -> None:
@@ -38,6 +41,9 @@ __all__ = [
     "TorchEnv",
     "seed_everything",
     "evaluate",
+    "GreedyChecks",
+    "device",
+    "forward_seconds",
     "plot_stats",
     "plot_cost_to_go",
     "plot_max_q",

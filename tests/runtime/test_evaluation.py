@@ -1,4 +1,5 @@
-"""seed_everything makes runs repeatable; evaluate scores a greedy policy on seeded episodes."""
+"""seed_everything makes runs repeatable; evaluate scores a greedy policy on seeded episodes,
+all at once on a vector environment, with the returns of a one-at-a-time evaluation."""
 
 from __future__ import annotations
 
@@ -13,12 +14,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils import ReplayMemory, TorchEnv, evaluate, seed_everything
+from course_utils.evaluation import play_episodes, vector_env
 
 
-def balance(state: torch.Tensor) -> torch.Tensor:
-    """A good hand-written CartPole policy: push towards where the pole falls."""
-    angle, angular_velocity = state[0, 2], state[0, 3]
-    return (angle + 0.5 * angular_velocity > 0).long().view(1, 1)
+def balance(state_b: torch.Tensor) -> torch.Tensor:
+    """A good hand-written CartPole policy: push towards where the pole falls, row by row."""
+    angle, angular_velocity = state_b[:, 2:3], state_b[:, 3:4]
+    return (angle + 0.5 * angular_velocity > 0).long()
+
+
+def always(action: int):
+    """A policy that takes `action` in every state of the batch."""
+    return lambda state_b: torch.full((len(state_b), 1), action)
 
 
 def tiny_training(seed: int) -> tuple[list[float], torch.Tensor]:
@@ -108,7 +115,7 @@ def test_evaluate_returns_one_float_per_episode():
     assert isinstance(returns, np.ndarray)
     assert returns.shape == (4,) and returns.dtype == np.float64
     assert returns.min() > 100  # the hand-written policy balances well
-    always_left = evaluate(env, lambda state: torch.tensor([[0]]), episodes=4, seed=0)
+    always_left = evaluate(env, always(0), episodes=4, seed=0)
     assert always_left.max() < 20
 
 
@@ -116,23 +123,23 @@ def test_evaluate_seeds_episode_i_with_seed_plus_i():
     env = TorchEnv(gym.make("CartPole-v1"))
     seen = []
 
-    def policy(state):
-        seen.append(state)
-        return torch.tensor([[0]])
+    def policy(state_b):
+        seen.append(state_b)
+        return always(0)(state_b)
 
     evaluate(env, policy, episodes=3, seed=10)
+    assert seen[0].shape == (3, 4)  # all three episodes at once
     for i in range(3):
-        start = env.reset(seed=10 + i)[0]
-        assert any(torch.equal(start, state) for state in seen)
+        assert torch.equal(seen[0][i : i + 1], env.reset(seed=10 + i)[0])
 
 
 def test_evaluate_runs_the_policy_without_gradients():
     env = TorchEnv(gym.make("CartPole-v1"))
     grad_enabled = []
 
-    def policy(state):
+    def policy(state_b):
         grad_enabled.append(torch.is_grad_enabled())
-        return torch.tensor([[0]])
+        return always(0)(state_b)
 
     evaluate(env, policy, episodes=1)
     assert grad_enabled and not any(grad_enabled)
@@ -143,10 +150,11 @@ def test_evaluate_runs_the_policy_without_gradients():
     ("kwargs", "error", "message"),
     [
         (
-            {"env": gym.make("CartPole-v1")},
+            {"env": 42},
             TypeError,
-            r"`env` to be a course_utils.TorchEnv .* got",
+            r"`env` to be an environment id .* course_utils.TorchEnv, got int",
         ),
+        ({"env": "CartPole-v9"}, gym.error.Error, r"version `v9` for environment `CartPole`"),
         ({"policy": "greedy"}, TypeError, r"`policy` to be callable"),
         ({"episodes": 0}, ValueError, r"`episodes` to be a positive int, got 0"),
         ({"episodes": 2.0}, ValueError, r"`episodes` to be a positive int, got 2.0"),
@@ -156,7 +164,8 @@ def test_evaluate_runs_the_policy_without_gradients():
         ({"seed": "0"}, ValueError, r"`seed` to be a non-negative int .* got '0'"),
     ],
     ids=[
-        "raw-env",
+        "not-an-env",
+        "unknown-id",
         "policy",
         "no-episodes",
         "float-episodes",
@@ -217,8 +226,8 @@ class Endless(gym.Env):
 def test_evaluate_needs_a_step_limit_where_the_environment_has_none():
     env = TorchEnv(Endless(), allow_no_time_limit=True)
     with pytest.raises(ValueError, match=r"Expected `max_steps`.* `env` has no time limit"):
-        evaluate(env, lambda state: torch.tensor([[0]]), episodes=1)
-    returns = evaluate(env, lambda state: torch.tensor([[0]]), episodes=2, max_steps=25)
+        evaluate(env, always(0), episodes=1)
+    returns = evaluate(env, always(0), episodes=2, max_steps=25)
     assert returns.tolist() == [25.0, 25.0]
 
 
@@ -238,3 +247,135 @@ def test_a_network_of_the_wrong_input_size_is_named_with_the_state_it_got():
         ValueError, match=r"`policy` to take a state of `env`, a \(1, 4\).* 4 inputs"
     ):
         evaluate(env, lambda state: q_network(state).argmax(dim=-1, keepdim=True), episodes=1)
+
+
+# --- issue 28: all the episodes at once, the same episodes as one at a time -------------------
+
+
+def one_at_a_time(env_id: str, policy, episodes: int, seed: int) -> np.ndarray:
+    """The course's evaluation before issue 28: episode after episode, one state per call."""
+    env = TorchEnv(gym.make(env_id))
+    returns = np.zeros(episodes)
+    with torch.no_grad():
+        for episode in range(episodes):
+            state, _ = env.reset(seed=seed + episode)
+            done = False
+            while not done:
+                state, reward, terminated, truncated, _ = env.step(policy(state))
+                returns[episode] += reward.item()
+                done = terminated.item() or truncated.item()
+    return returns
+
+
+def linear_network(weight: list[list[float]], bias: list[float] | None = None) -> nn.Linear:
+    """A fixed Q-network, q(s, .) = weight @ s + bias: hand-made, so its returns are known."""
+    layer = nn.Linear(len(weight[0]), len(weight), bias=bias is not None)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(weight))
+        if bias is not None:
+            layer.bias.copy_(torch.tensor(bias))
+    return layer
+
+
+def greedy(q_network: nn.Module):
+    return lambda state_b: q_network(state_b).argmax(dim=-1, keepdim=True)
+
+
+# Fixed networks whose greedy episodes both end early and run into the time limit (CartPole-v1
+# truncates at 500 steps, MountainCar-v0 at 200, Acrobot-v1 at 500), and one MLP per task.
+FIXED_NETWORKS = {
+    "CartPole-v1": linear_network([[0.03, 0.02, -1, -0.1], [-0.03, -0.02, 1, 0.1]]),
+    "MountainCar-v0": linear_network([[0, -100], [0, 0], [0, 100]], bias=[0, 0.2, 0]),
+    "Acrobot-v1": linear_network([[0, 0, 0, 0, -1, -0.5], [0] * 6, [0, 0, 0, 0, 1, 0.5]]),
+}
+
+
+@pytest.mark.parametrize("env_id", sorted(FIXED_NETWORKS))
+def test_evaluate_returns_what_one_episode_at_a_time_returns(env_id, one_thread):
+    policy = greedy(FIXED_NETWORKS[env_id])
+    limit = gym.spec(env_id).max_episode_steps
+    expected = one_at_a_time(env_id, policy, episodes=30, seed=7)
+    cut = {"CartPole-v1": 500.0, "MountainCar-v0": -200.0, "Acrobot-v1": -500.0}[env_id]
+    assert (expected == cut).any() and (expected != cut).any(), "truncated and finished both"
+    returns = evaluate(TorchEnv(gym.make(env_id)), policy, episodes=30, seed=7)
+    assert returns.tolist() == expected.tolist()
+    assert limit in (200, 500)
+    # an untrained MLP too, on more episodes than the vector environment's first batch
+    torch.manual_seed(0)
+    env = gym.make(env_id)
+    mlp = nn.Sequential(
+        nn.Linear(env.observation_space.shape[0], 32), nn.ReLU(), nn.Linear(32, env.action_space.n)
+    )
+    assert evaluate(env_id, greedy(mlp), episodes=12, seed=3).tolist() == (
+        one_at_a_time(env_id, greedy(mlp), episodes=12, seed=3).tolist()
+    )
+
+
+def test_cartpole_runs_on_gymnasiums_native_vector_environment_others_in_sync():
+    assert type(vector_env("CartPole-v1", 4).unwrapped).__name__ == "CartPoleVectorEnv"
+    assert isinstance(vector_env("MountainCar-v0", 4), gym.vector.SyncVectorEnv)
+    assert isinstance(vector_env(TorchEnv(gym.make("Acrobot-v1")), 4), gym.vector.SyncVectorEnv)
+    # render_mode is a display setting, not part of the task: the copies render nothing
+    envs = vector_env(gym.make("MountainCar-v0", render_mode="rgb_array", max_episode_steps=50), 2)
+    assert envs.envs[0].render_mode is None and envs.envs[0].spec.max_episode_steps == 50
+
+
+def test_one_forward_pass_per_time_step_for_all_the_episodes():
+    calls = []
+
+    def policy(state_b):
+        calls.append(len(state_b))
+        return balance(state_b)
+
+    envs = vector_env("CartPole-v1", 5)
+    returns, lengths = play_episodes(envs, policy, 0, 500, torch.device("cpu"))
+    assert calls == [5] * int(lengths.max())  # the longest episode's steps, 5 states each
+    assert returns.tolist() == lengths.tolist()  # +1 per step: each step counted once
+
+
+def test_finished_episodes_are_masked_while_the_others_go_on():
+    """gymnasium restarts a finished sub-environment by itself (autoreset): its new episode
+    must count neither in the return nor in the length."""
+    envs = vector_env("CartPole-v1", 3)
+    returns, lengths = play_episodes(envs, always(0), 0, 500, torch.device("cpu"))
+    assert returns.tolist() == one_at_a_time("CartPole-v1", always(0), 3, 0).tolist()
+    assert (lengths < 20).all()
+    # one balanced episode runs for 500 steps; the quick ones beside it stay at their length
+    returns, lengths = play_episodes(envs, balance, 0, 500, torch.device("cpu"))
+    assert lengths.tolist() == [500, 500, 500]
+    returns, lengths = play_episodes(envs, balance, 0, 40, torch.device("cpu"))
+    assert lengths.tolist() == [40, 40, 40] and returns.tolist() == [40.0, 40.0, 40.0]
+
+
+def test_evaluate_leaves_the_environment_it_was_given_alone():
+    env = TorchEnv(gym.make("CartPole-v1"))
+    env.reset(seed=1)
+    follows = TorchEnv(gym.make("CartPole-v1"))
+    follows.reset(seed=1)
+    evaluate(env, balance, episodes=3, seed=99)
+    assert torch.equal(env.reset()[0], follows.reset()[0])  # its generator was not reseeded
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (
+            lambda state_b: torch.tensor([[0]]),
+            r"one action per state, a \(3, 1\) int64 .* \(1, 1\)",
+        ),
+        (lambda state_b: 0, r"one action per state, a \(3, 1\) int64 .* got 0"),
+        (lambda state_b: torch.full((3, 1), 2), r"actions in Discrete\(2\), got \[2, 2, 2\]"),
+    ],
+    ids=["one-action-for-the-batch", "int", "out-of-range"],
+)
+def test_a_policy_for_one_state_is_told_it_gets_a_batch(policy, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate("CartPole-v1", policy, episodes=3)
+    with pytest.raises(TypeError, match=r"int64 actions, got torch.float32"):
+        evaluate("CartPole-v1", lambda state_b: torch.zeros(len(state_b), 1), episodes=3)
+
+
+def test_an_environment_without_a_specification_is_copied():
+    env = gym.wrappers.TimeLimit(Endless(), max_episode_steps=7)
+    assert env.spec is None
+    assert evaluate(env, always(1), episodes=3).tolist() == [7.0, 7.0, 7.0]

@@ -219,7 +219,8 @@ def test_protocol_callback_keeps_the_best_and_stops(stop: bool) -> None:
         assert summary["checks"] == model.num_timesteps // 64 == 4
     assert summary["check_steps"] >= 2 * 8 * summary["checks"]
     assert summary["best_check"] == max(summary["check_returns"])
-    kept = model.policy.state_dict()
+    kept = model.q_net.state_dict()  # the evaluated network holds the best check's weights
+    assert kept.keys() == callback.best_weights.keys()
     assert all(torch.equal(kept[k], v) for k, v in callback.best_weights.items())
 
 
@@ -250,8 +251,26 @@ def test_protocols_come_from_the_notebooks() -> None:
     assert not cartpole.protocol.due_after_step(every)
     assert cartpole.protocol.due_after_episode(500.0)
     assert not cartpole.protocol.due_after_episode(474.0)
-    # The notebooks' check seeds: SEED * 1_000 + 100_000 + checks_done * CHECK_EPISODES.
-    assert cartpole.protocol.check_seed(3, 2) == 3_000 + 100_000 + 2 * 10
+    # The check seeds are the notebooks' GreedyChecks's: 100_000 + SEED * 1_000 + k * episodes.
+    from course_utils import GreedyChecks
+
+    checks = GreedyChecks("CartPole-v1", episodes=cartpole.protocol.episodes, seed=3, stop_at=500)
+    assert checks.check_seed(2) == 100_000 + 3_000 + 2 * 10
+
+
+def test_the_reference_uses_the_notebooks_checks_and_evaluation() -> None:
+    """One protocol, written once: the reference's checks are course_utils.GreedyChecks and
+    its evaluation is course_utils.evaluate, as in the notebooks (the same batched episodes)."""
+    import inspect
+
+    import course_utils
+    from benchmarks import reference, tasks
+
+    assert reference.GreedyChecks is course_utils.GreedyChecks
+    assert reference.evaluate is course_utils.evaluate
+    for module in (reference, tasks):  # no second copy of the seeds or of an episode loop
+        source = inspect.getsource(module)
+        assert "1_000" not in source and ".step(" not in source, module.__name__
 
 
 def test_jobs_must_be_positive() -> None:
@@ -374,3 +393,18 @@ def test_report_regenerates_from_results(tmp_path: Path) -> None:
     assert "| 1/1 | 1/1 |" in markdown  # solved (mean -104), course target (96 % flags)
     assert "-104.0 [-104.0, -104.0]" in markdown  # IQM of one seed, and its interval
     assert "keep-best + early stop" in markdown and "last iterate" in markdown
+
+
+def test_the_benchmark_reads_the_checks_summary_the_notebooks_print() -> None:
+    import torch
+
+    from course_utils import GreedyChecks
+
+    checks = GreedyChecks("CartPole-v1", episodes=2, seed=0, stop_at=500)
+    checks.check(torch.nn.Linear(4, 2))
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("train()")
+    text = f"target reached after 900 steps: 9 episodes; {checks.summary()}\n"
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nb.cells = [cell]
+    assert printed_checks(nb) == (1, checks.steps) and checks.steps > 0
