@@ -1,4 +1,7 @@
-"""An episode rendered as an inline HTML animation (matplotlib's ``to_jshtml``, no ffmpeg)."""
+"""An episode rendered as an inline HTML animation (matplotlib's ``to_jshtml``, no ffmpeg).
+
+Its caption is in the language of :func:`course_utils.set_language`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import torch
 
 from course_utils._validation import positive_int, seed_int
 from course_utils.envs import TorchEnv
+from course_utils.i18n import label
 from course_utils.plotting import new_figure
 
 if TYPE_CHECKING:
@@ -120,10 +124,10 @@ def show_episode(
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     image = ax.imshow(frames[0], interpolation="nearest")
-    ax.text(
-        0.01, 0.98, f"{env_id}: {steps} steps, return {episode_return:g}",
-        transform=ax.transAxes, va="top", fontsize=8,
-    )  # fmt: skip
+    caption = label("{env_id}: {steps} steps, return {ret}").format(
+        env_id=env_id, steps=steps, ret=f"{episode_return:g}"
+    )
+    ax.text(0.01, 0.98, caption, transform=ax.transAxes, va="top", fontsize=8)
 
     def draw(i: int) -> list:
         image.set_data(frames[i])

@@ -3,7 +3,10 @@ map, and the didactic figures the explorers of :mod:`course_utils.widgets` draw 
 gradient descent on a toy loss, q-values along an episode, an ε schedule).
 
 Every function returns a :class:`matplotlib.figure.Figure` and changes no global style
-(no ``rcParams``, no ``plt.style.use``). The figure is already closed in pyplot, so
+(no ``rcParams``, no ``plt.style.use``). Its titles, axes and legends are in the language of
+:func:`course_utils.set_language` (:mod:`course_utils.i18n`, which also gives matplotlib a
+font for Hangul when it is Korean); a label the caller passes is shown as given, or, as an
+``(English, Korean)`` pair, in that language. The figure is already closed in pyplot, so
 Jupyter shows it once, when it is the value of a cell (``plot_stats(stats)`` as the
 cell's last line, without a semicolon), or with ``display(fig)``; saving it with
 ``fig.savefig(...)`` works too.
@@ -21,6 +24,7 @@ import numpy as np
 import torch
 
 from course_utils._validation import finite_number, positive_int
+from course_utils.i18n import Text, get_language, label, pick, use_korean_font
 from course_utils.progress import warn_if_interrupted
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ __all__ = [
     "plot_stats",
     "plot_cost_to_go",
     "plot_max_q",
+    "STATISTICS",
     "ACTIVATIONS",
     "neuron_figure",
     "quadratic_loss",
@@ -43,6 +48,10 @@ __all__ = [
 ]
 
 
+# Statistic names that plot_stats shows in the course's language (the others as they are).
+STATISTICS = ("Returns", "Return", "Loss", "Mean loss", "Steps", "Epsilon")
+
+
 def new_figure(**kwargs: Any) -> Figure:
     """A figure that pyplot does not keep: shown once in Jupyter, never leaked.
 
@@ -53,6 +62,8 @@ def new_figure(**kwargs: Any) -> Figure:
     """
     import matplotlib.pyplot as plt  # imported here so that `import course_utils` stays cheap
 
+    if get_language() == "ko":
+        use_korean_font()  # again, in case rcParams were reset since set_language("ko")
     fig = plt.figure(**kwargs)
     plt.close(fig)
     return fig
@@ -62,15 +73,18 @@ def plot_stats(
     stats: Mapping[str, Sequence[float]],
     window: int = 10,
     *,
-    xlabels: Mapping[str, str] | None = None,
+    xlabels: Mapping[str, Text] | None = None,
 ) -> Figure:
     """Plots each statistic in its own panel: raw values (faint) and a moving average.
 
     Args:
         stats: statistic name -> list of floats, e.g. ``{"Returns": [...], "Loss": [...]}``.
+            A name the course's catalogue knows ("Returns", "Loss", "Mean loss", ...) is
+            shown in the course's language, any other as it is.
         window: the number of values averaged by the moving average.
-        xlabels: statistic name -> x-axis label; by default "Episode" for names containing
-            "return" or "episode", "Update" for the others.
+        xlabels: statistic name -> x-axis label (a str, or an ``(English, Korean)`` pair); by
+            default "Episode" for names containing "return" or "episode", "Update" for the
+            others.
 
     A nan value is a missing one (the loss of an episode without an update) and is left
     out; a panel with no finite value at all says so, and an infinite value (a diverged
@@ -114,12 +128,15 @@ def plot_stats(
         raise ValueError(
             f"Expected `xlabels` to name statistics of `stats` ({list(series)}), got {unknown}"
         )
+    shown_xlabels = {name: pick(text, f"xlabels[{name!r}]") for name, text in xlabels.items()}
     for name, values in series.items():
         infinite = int(np.isinf(values).sum())
         if infinite:
             warnings.warn(
-                f"plot_stats: stats[{name!r}] holds {infinite} infinite value(s), which cannot be "
-                "drawn (has the training diverged? a smaller learning rate may help)",
+                label(
+                    "plot_stats: stats[{name}] holds {n} infinite value(s), which cannot be "
+                    "drawn (has the training diverged? a smaller learning rate may help)"
+                ).format(name=repr(name), n=infinite),
                 UserWarning,
                 stacklevel=2,
             )
@@ -129,22 +146,35 @@ def plot_stats(
     axes = fig.subplots(len(series), 1, squeeze=False)[:, 0]
     for ax, (name, values) in zip(axes, series.items(), strict=True):
         steps = np.arange(1, len(values) + 1)
-        (raw,) = ax.plot(steps, values, alpha=0.3, linewidth=1, label=name)
+        shown = label(name) if name in STATISTICS else name
+        (raw,) = ax.plot(steps, values, alpha=0.3, linewidth=1, label=shown)
         width = min(window, len(values))
         if width > 1:
             average = np.convolve(values, np.ones(width) / width, mode="valid")
-            ax.plot(steps[width - 1 :], average, color=raw.get_color(), label=f"average of {width}")
-        ax.set_title(name)
+            ax.plot(
+                steps[width - 1 :],
+                average,
+                color=raw.get_color(),
+                label=label("average of {n}").format(n=width),
+            )
+        ax.set_title(shown)
         per_episode = "return" in name.lower() or "episode" in name.lower()
-        ax.set_xlabel(xlabels.get(name, "Episode" if per_episode else "Update"))
-        ax.set_ylabel(name)
+        default_xlabel = label("Episode") if per_episode else label("Update")
+        ax.set_xlabel(shown_xlabels.get(name, default_xlabel))
+        ax.set_ylabel(shown)
         ax.grid(alpha=0.3)
         if not np.isfinite(values).any():
-            what = "no values" if len(values) == 0 else f"no finite values ({len(values)} nan/inf)"
-            ax.text(0.5, 0.5, f"{what} to plot", transform=ax.transAxes, ha="center", va="center")
+            what = (
+                label("no values to plot")
+                if len(values) == 0
+                else label("no finite values ({n} nan/inf) to plot").format(n=len(values))
+            )
+            ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center")
             if len(values) > 0:
                 warnings.warn(
-                    f"plot_stats: stats[{name!r}] holds no finite value: its panel is empty",
+                    label(
+                        "plot_stats: stats[{name}] holds no finite value: its panel is empty"
+                    ).format(name=repr(name)),
                     UserWarning,
                     stacklevel=2,
                 )
@@ -200,10 +230,15 @@ def _state_grid(
     return X, Y, q_values.reshape(resolution, resolution, -1)
 
 
+def _action_names(action_labels: Sequence[Text]) -> list[str]:
+    """``action_labels`` in the course's language (each a str or an (English, Korean) pair)."""
+    return [pick(text, f"action_labels[{i}]") for i, text in enumerate(action_labels)]
+
+
 def _axis_labels(env: gym.Env) -> tuple[str, str]:
     spec = getattr(env, "spec", None)
     if spec is not None and spec.id.startswith("MountainCar"):
-        return "Position", "Velocity"
+        return label("Position"), label("Velocity")
     return "state[0]", "state[1]"
 
 
@@ -231,14 +266,14 @@ def plot_cost_to_go(q_network: torch.nn.Module, env: gym.Env, resolution: int = 
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.set_zlabel(r"$-\max_a \hat q(s, a)$")
-    ax.set_title("Cost-to-go")
+    ax.set_title(label("Cost-to-go"))
     return fig
 
 
 def plot_max_q(
     q_network: torch.nn.Module,
     env: gym.Env,
-    action_labels: Sequence[str],
+    action_labels: Sequence[Text],
     resolution: int = 100,
 ) -> Figure:
     """Map of the greedy action ``argmax_a q(s, a)`` over a 2-D state space.
@@ -246,7 +281,8 @@ def plot_max_q(
     Args:
         q_network: maps ``(B, 2)`` states to ``(B, n_actions)`` q-values.
         env: gives the state space's bounds (``env.observation_space``).
-        action_labels: one name per action, e.g. ``["Left", "None", "Right"]``.
+        action_labels: one name per action, e.g. ``["Left", "None", "Right"]``; each a str
+            or an ``(English, Korean)`` pair, ``("Left", "왼쪽")``.
         resolution: grid points along each axis.
 
     Example:
@@ -280,13 +316,12 @@ def plot_max_q(
         vmin=-0.5,
         vmax=n_actions - 0.5,
     )
-    handles = [
-        Patch(color=color, label=label) for color, label in zip(colors, action_labels, strict=True)
-    ]
-    ax.legend(handles=handles, loc="upper left", title="Greedy action", fontsize="small")
+    names = _action_names(action_labels)
+    handles = [Patch(color=color, label=name) for color, name in zip(colors, names, strict=True)]
+    ax.legend(handles=handles, loc="upper left", title=label("Greedy action"), fontsize="small")
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
-    ax.set_title(r"Greedy action $\arg\max_a \hat q(s, a)$")
+    ax.set_title(label(r"Greedy action $\arg\max_a \hat q(s, a)$"))
     return fig
 
 
@@ -322,7 +357,11 @@ def neuron_figure(w: float, b: float, activation: str) -> Figure:
     ax.axvline(0, color="black", linewidth=0.5)
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
-    ax.set_title(f"One neuron: y = {activation}({w:.2f} x + {b:.2f})")
+    ax.set_title(
+        label("One neuron: y = {activation}({w} x + {b})").format(
+            activation=activation, w=f"{w:.2f}", b=f"{b:.2f}"
+        )
+    )
     ax.legend(loc="upper left")
     return fig
 
@@ -374,14 +413,16 @@ def gradient_descent_figure(alpha: float, steps: int) -> Figure:
     fig = new_figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.add_subplot()
     ax.contour(w1, w2, quadratic_loss(np.stack([w1, w2], axis=-1)), levels=15, cmap="viridis")
-    ax.plot(path[:, 0], path[:, 1], ".-", color="C3", label="gradient descent")
-    ax.plot(0, 0, "*", color="black", markersize=12, label="minimum")
+    ax.plot(path[:, 0], path[:, 1], ".-", color="C3", label=label("gradient descent"))
+    ax.plot(0, 0, "*", color="black", markersize=12, label=label("minimum"))
     ax.set_xlim(-5, 5)
     ax.set_ylim(-3, 3)
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
-    verdict = " (diverges)" if last > first else ""
-    ax.set_title(f"α = {alpha:.3g}: loss {first:.3g} → {last:.3g} after {steps} steps{verdict}")
+    title = label("α = {alpha}: loss {first} → {last} after {steps} steps").format(
+        alpha=f"{alpha:.3g}", first=f"{first:.3g}", last=f"{last:.3g}", steps=steps
+    )
+    ax.set_title(title + (label(" (diverges)") if last > first else ""))
     ax.legend(loc="lower right", fontsize="small")
     return fig
 
@@ -409,11 +450,12 @@ def episode_q_values(q_values: np.ndarray | torch.Tensor) -> np.ndarray:
 
 
 def q_values_figure(
-    q_values: np.ndarray, action_labels: Sequence[str], t: int, frame: np.ndarray | None = None
+    q_values: np.ndarray, action_labels: Sequence[Text], t: int, frame: np.ndarray | None = None
 ) -> Figure:
     """Bars of row ``t`` of ``q_values``, ``(T, n_actions)``, the greedy action highlighted.
 
-    ``frame``, an image of the state at step ``t``, is shown beside them.
+    ``frame``, an image of the state at step ``t``, is shown beside them. Each action label
+    is a str or an ``(English, Korean)`` pair.
 
     Example:
         >>> fig = q_values_figure(np.array([[1.0, 2.0], [3.0, 0.5]]), ["Left", "Right"], t=1)
@@ -431,6 +473,7 @@ def q_values_figure(
             f"Expected `t` to be a step of the episode, an int from 0 to {len(q_values) - 1}, "
             f"got {t!r}"
         )
+    names = _action_names(action_labels)
     greedy = int(np.argmax(q_values[t]))
     fig = new_figure(figsize=(8 if frame is not None else 4.5, 3.2), layout="constrained")
     if frame is not None:
@@ -440,13 +483,13 @@ def q_values_figure(
     ax = fig.add_subplot(1, 2, 2) if frame is not None else fig.add_subplot()
     colors = ["C1" if a == greedy else "lightgray" for a in range(len(action_labels))]
     ax.bar(range(len(action_labels)), q_values[t], color=colors, edgecolor="black")
-    ax.set_xticks(range(len(action_labels)), action_labels)
+    ax.set_xticks(range(len(action_labels)), names)
     low, high = min(q_values.min(), 0.0), max(q_values.max(), 0.0)  # same scale at every t
     margin = 0.05 * (high - low) or 1.0
     ax.set_ylim(low - margin, high + margin)
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_ylabel(r"$\hat q(s_t, a)$")
-    ax.set_title(f"t = {t}: greedy action {action_labels[greedy]}")
+    ax.set_title(label("t = {t}: greedy action {action}").format(t=t, action=names[greedy]))
     return fig
 
 
@@ -516,12 +559,19 @@ def epsilon_schedule_figure(
     fig = new_figure(figsize=(6, 3.2), layout="constrained")
     ax = fig.add_subplot()
     ax.plot(steps, epsilons, linewidth=2)
-    ax.axvline(fraction * total_steps, color="gray", linestyle=":", label="fraction × total_steps")
+    ax.axvline(
+        fraction * total_steps, color="gray", linestyle=":", label=label("fraction × total_steps")
+    )
     ax.set_ylim(-0.02, 1.05)
-    ax.set_xlabel("Step")
+    ax.set_xlabel(label("Step"))
     ax.set_ylabel("ε")
     ax.set_title(
-        f"ε: {start:.2f} → {end:.2f} over the first {fraction:.0%} of {total_steps:,} steps"
+        label("ε: {start} → {end} over the first {fraction} of {total} steps").format(
+            start=f"{start:.2f}",
+            end=f"{end:.2f}",
+            fraction=f"{fraction:.0%}",
+            total=f"{total_steps:,}",
+        )
     )
     ax.legend(loc="upper right", fontsize="small")
     return fig

@@ -31,6 +31,7 @@ from typing import Any
 from tqdm.std import tqdm  # the base class of tqdm.auto's console and notebook bars
 
 from course_utils._validation import positive_int
+from course_utils.i18n import Text, label, pick
 
 __all__ = ["training_progress", "finish_progress", "interrupted_run", "warn_if_interrupted"]
 
@@ -54,8 +55,11 @@ def _is_widget_bar(bar: tqdm) -> bool:
     return hasattr(bar, "container")  # tqdm.notebook's bar: an HBox of three widgets
 
 
-def training_progress(total: int, desc: str = "training") -> tqdm:
+def training_progress(total: int, desc: Text | None = None) -> tqdm:
     """A progress bar over the ``total`` steps of a training run (``tqdm.auto``'s bar).
+
+    ``desc``, its label, is "training" ("학습" in Korean) by default; a str, or an
+    ``(English, Korean)`` pair shown in the language of :func:`course_utils.set_language`.
 
     Count steps with ``progress.update(...)``; end it with :func:`finish_progress`. If the
     run stops before (an interrupt, an error), the bar is closed at the step reached and
@@ -70,12 +74,17 @@ def training_progress(total: int, desc: str = "training") -> tqdm:
         (250, 250, None)
     """
     positive_int(total, "total")
-    if not isinstance(desc, str):
-        raise TypeError(f"Expected `desc` to be a string, got {desc!r}")
+    if desc is None:
+        desc = label("training")
+    if not isinstance(desc, str | tuple):
+        raise TypeError(
+            f"Expected `desc` to be a string or an (English, Korean) pair of them, got {desc!r}"
+        )
+    desc = pick(desc, "desc")
     if _Runs.bar is not None:  # the previous run ended without a word (no IPython to say)
         _stopped(_Runs.bar)
     cls = _bar_class()
-    options: dict[str, Any] = {"desc": desc, "unit": "step", "mininterval": 1.0}
+    options: dict[str, Any] = {"desc": desc, "unit": label("step"), "mininterval": 1.0}
     widget = any(base.__module__ == "tqdm.notebook" for base in cls.__mro__)
     bar = cls(total=total, display=False, **options) if widget else cls(total=total, **options)
     _Runs.bar, _Runs.display, _Runs.interrupted = bar, None, None
@@ -87,8 +96,10 @@ def training_progress(total: int, desc: str = "training") -> tqdm:
     return bar
 
 
-def finish_progress(progress: tqdm, reason: str, **postfix: Any) -> None:
+def finish_progress(progress: tqdm, reason: Text, **postfix: Any) -> None:
     """Close ``progress`` as complete at the steps it counted, with ``reason`` as its label.
+
+    ``reason`` is a str, or an ``(English, Korean)`` pair shown in the course's language.
 
     The elapsed time is kept; the total becomes the count reached, so the bar ends full
     (green in Jupyter) whether training used its whole budget or stopped early. ``postfix``
@@ -97,8 +108,13 @@ def finish_progress(progress: tqdm, reason: str, **postfix: Any) -> None:
     """
     if not isinstance(progress, tqdm):
         raise TypeError(f"Expected `progress` to be a tqdm progress bar, got {progress!r}")
+    if isinstance(reason, tuple) and all(isinstance(part, str) and part for part in reason):
+        reason = pick(reason, "reason")
     if not isinstance(reason, str) or not reason:
-        raise ValueError(f"Expected `reason` to be a non-empty string, got {reason!r}")
+        raise ValueError(
+            f"Expected `reason` to be a non-empty string or an (English, Korean) pair of them, "
+            f"got {reason!r}"
+        )
     if progress.disable:  # a disabled bar counts and shows nothing
         progress.close()
         return
@@ -130,10 +146,12 @@ def warn_if_interrupted(where: str) -> None:
     if _Runs.interrupted is None:
         return
     warnings.warn(
-        f"{where}: the last training run ({_Runs.interrupted}) stopped before its end "
-        "(interrupted, or an error): the network is only partly trained, and `stats` may still "
-        "be an earlier run's, since the training function never returned. Run the training "
-        "cell to its end first.",
+        label(
+            "{where}: the last training run ({run}) stopped before its end (interrupted, or an "
+            "error): the network is only partly trained, and `stats` may still be an earlier "
+            "run's, since the training function never returned. Run the training cell to its "
+            "end first."
+        ).format(where=where, run=_Runs.interrupted),
         UserWarning,
         stacklevel=3,
     )
@@ -142,9 +160,13 @@ def warn_if_interrupted(where: str) -> None:
 def _stopped(bar: tqdm) -> None:
     """Closes the bar of a run that ended before finish_progress, and remembers it."""
     total = f"{bar.total:,}" if bar.total else "?"
-    _Runs.interrupted = f"{bar.desc or 'training'}: {bar.n:,} of {total} steps"
+    desc = bar.desc or label("training")
+    _Runs.interrupted = label("{desc}: {step} of {total} steps").format(
+        desc=desc, step=f"{bar.n:,}", total=total
+    )
     if not bar.disable:
-        bar.set_description(f"{bar.desc or 'training'} (stopped at step {bar.n:,})", refresh=False)
+        stopped = label("{desc} (stopped at step {step})").format(desc=desc, step=f"{bar.n:,}")
+        bar.set_description(stopped, refresh=False)
     bar.close()
     _release(bar)
 

@@ -6,9 +6,10 @@ explanation, right or wrong (as the Hugging Face course's quizzes do). Nothing i
 or graded.
 
 Each text is either English alone or an ``(English, Korean)`` pair; the quiz shows the
-language that the exercise checks use (``checks.set_language("ko")``, which the Korean
-notebooks' setup cell calls), unless ``language=`` says otherwise. It works with
-ipywidgets 7 (Colab) and 8.
+course's language (``course_utils.set_language("ko")``, or ``checks.set_language("ko")``,
+which the Korean notebooks' setup cell calls), unless ``language=`` says otherwise; its own
+labels come from the catalogue of :mod:`course_utils.i18n`. It works with ipywidgets 7
+(Colab) and 8.
 
 >>> from course_utils import quiz
 >>> question = quiz.Choice(
@@ -36,22 +37,20 @@ from dataclasses import dataclass
 
 import ipywidgets
 
+from course_utils import i18n
+from course_utils.i18n import LANGUAGES, Text
+
 __all__ = ["Choice", "Feedback", "Number", "Quiz", "show"]
 
-Text = str | tuple[str, str]  # English, or (English, Korean)
-LANGUAGES = ("en", "ko")
-
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"en": "Self-check", "ko": "스스로 점검하기"},
-    "correct": {"en": "Correct.", "ko": "맞습니다."},
-    "wrong": {"en": "Not quite.", "ko": "아닙니다."},
-    "answer_is": {"en": "The answer is {answer}.", "ko": "정답은 {answer}입니다."},
-    "check": {"en": "Check", "ko": "확인"},
-    "not_a_number": {"en": "Please type a number.", "ko": "숫자를 입력하세요."},
-    "hint": {
-        "en": "Not graded; answer as often as you like.",
-        "ko": "채점하지 않습니다. 몇 번이든 답해 보세요.",
-    },
+# The quiz's own labels, in English: i18n.KO holds their Korean.
+LABELS: dict[str, str] = {
+    "title": "Self-check",
+    "correct": "Correct.",
+    "wrong": "Not quite.",
+    "answer_is": "The answer is {answer}.",
+    "check": "Check",
+    "not_a_number": "Please type a number.",
+    "hint": "Not graded; answer as often as you like.",
 }
 
 
@@ -72,11 +71,9 @@ def _check_text(value: object, name: str) -> Text:
 
 
 def _language(language: str | None) -> str:
-    """``language``, or the checks' language when it is None."""
+    """``language``, or the course's language when it is None."""
     if language is None:
-        from course_utils.checks import get_language  # the notebook's choice, read-only
-
-        return get_language()
+        return i18n.get_language()  # the notebook's choice, read-only
     if language not in LANGUAGES:
         raise ValueError(f"Expected `language` to be one of {LANGUAGES}, got {language!r}")
     return language
@@ -95,7 +92,7 @@ def _render(text: str) -> str:
 
 
 def _label(key: str, language: str) -> str:
-    return LABELS[key][language]
+    return i18n.label(LABELS[key], language)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Each function returns an ``ipywidgets.interactive`` (a box of controls above a p
 it the last line of a cell to show it. They work with ipywidgets 7 (Colab) and 8 and keep
 no state between calls. This module holds only the controls: each plot is a figure of
 :mod:`course_utils.plotting` (``neuron_figure``, ...), which also works without widgets.
+The controls' labels are in the language of :func:`course_utils.set_language`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from IPython import get_ipython
 from IPython.display import display
 
 from course_utils._validation import positive_int
+from course_utils.i18n import Text, label, pick
 from course_utils.plotting import (
     ACTIVATIONS,
     episode_q_values,
@@ -89,7 +91,7 @@ def neuron_explorer() -> ipywidgets.interactive:
         lambda w, b, activation: _show(neuron_figure(w, b, activation)),
         w=ipywidgets.FloatSlider(value=1.0, min=-5.0, max=5.0, step=0.1, description="w"),
         b=ipywidgets.FloatSlider(value=0.0, min=-5.0, max=5.0, step=0.1, description="b"),
-        activation=ipywidgets.Dropdown(options=list(ACTIVATIONS), description="activation"),
+        activation=ipywidgets.Dropdown(options=list(ACTIVATIONS), description=label("activation")),
     )
 
 
@@ -112,7 +114,7 @@ def gradient_descent_explorer() -> ipywidgets.interactive:
         alpha=ipywidgets.FloatLogSlider(
             value=0.05, base=10, min=-3, max=0, step=0.05, description="α", readout_format=".3f"
         ),
-        steps=ipywidgets.IntSlider(value=30, min=1, max=100, description="steps"),
+        steps=ipywidgets.IntSlider(value=30, min=1, max=100, description=label("steps")),
     )
 
 
@@ -120,9 +122,11 @@ def gradient_descent_explorer() -> ipywidgets.interactive:
 
 
 def snapshot_explorer(
-    snapshots: Sequence[tuple[str, Any]], plot_fn: Callable[[Any], Figure]
+    snapshots: Sequence[tuple[Text, Any]], plot_fn: Callable[[Any], Figure]
 ) -> ipywidgets.interactive:
     """A slider over ``snapshots``, a list of ``(label, payload)``: shows ``plot_fn(payload)``.
+
+    Each label, shown above its plot, is a str or an ``(English, Korean)`` pair.
 
     For instance the cost-to-go of copies of the network saved during training, with
     ``plot_fn=lambda q_network: plot_cost_to_go(q_network, env)``.
@@ -147,18 +151,23 @@ def snapshot_explorer(
             raise ValueError(
                 f"Expected `snapshots[{i}]` to be a (label, payload) pair, got {snapshot!r}"
             )
+        pick(snapshot[0], f"snapshots[{i}][0]")  # a str or an (English, Korean) pair
     if not callable(plot_fn):
         raise TypeError(f"Expected `plot_fn` to be callable, payload -> Figure, got {plot_fn!r}")
     _takes(plot_fn, "plot_fn", "(payload)", snapshots[0][1])
 
     def show(index: int) -> None:
-        label, payload = snapshots[index]
-        _show(plot_fn(payload), caption=label)
+        caption, payload = snapshots[index]
+        _show(plot_fn(payload), caption=pick(caption))
 
     return _interactive(
         show,
         index=ipywidgets.IntSlider(
-            value=0, min=0, max=len(snapshots) - 1, description="snapshot", continuous_update=False
+            value=0,
+            min=0,
+            max=len(snapshots) - 1,
+            description=label("snapshot"),
+            continuous_update=False,
         ),
     )
 
@@ -168,14 +177,15 @@ def snapshot_explorer(
 
 def q_values_explorer(
     q_values: np.ndarray | torch.Tensor,
-    action_labels: Sequence[str],
+    action_labels: Sequence[Text],
     frames: Sequence[np.ndarray] | None = None,
 ) -> ipywidgets.interactive:
     """A slider over the steps ``t`` of an episode, showing the q-value of each action.
 
     Args:
         q_values: shape ``(T, A)``, the network's q-values at each step of one episode.
-        action_labels: ``A`` action names, e.g. ``["Left", "Right"]``.
+        action_labels: ``A`` action names, e.g. ``["Left", "Right"]``; each a str or an
+            ``(English, Korean)`` pair.
         frames: optionally ``T`` images of the episode (``env.render()``), shown beside.
 
     Example:
@@ -244,9 +254,13 @@ def epsilon_schedule_explorer(
         lambda start, end, fraction: _show(
             epsilon_schedule_figure(schedule_fn, total_steps, start, end, fraction)
         ),
-        start=ipywidgets.FloatSlider(value=start, min=0.0, max=1.0, step=0.01, description="start"),
-        end=ipywidgets.FloatSlider(value=end, min=0.0, max=1.0, step=0.01, description="end"),
+        start=ipywidgets.FloatSlider(
+            value=start, min=0.0, max=1.0, step=0.01, description=label("start")
+        ),
+        end=ipywidgets.FloatSlider(
+            value=end, min=0.0, max=1.0, step=0.01, description=label("end")
+        ),
         fraction=ipywidgets.FloatSlider(
-            value=fraction, min=0.01, max=1.0, step=0.01, description="fraction"
+            value=fraction, min=0.01, max=1.0, step=0.01, description=label("fraction")
         ),
     )

@@ -30,27 +30,26 @@ from __future__ import annotations
 
 import re
 
+from course_utils import i18n as course_i18n
 from course_utils.checks._ko import KO
 from course_utils.checks._korean import Template
 
 __all__ = ["LANGUAGES", "N_", "_", "get_language", "set_language", "translate_success_lines"]
 
 LANGUAGES: dict[str, dict[str, str]] = {"en": {}, "ko": KO}
-_current = "en"
+# The course-wide language (course_utils/i18n.py), which keeps this copy in step.
+_current = course_i18n.get_language()
 
 
 def set_language(language: str) -> None:
-    """Show the check messages in ``language``: ``"en"`` (the default) or ``"ko"``."""
-    global _current
-    if not isinstance(language, str) or language not in LANGUAGES:
-        choices = ", ".join(repr(code) for code in LANGUAGES)
-        raise ValueError(f"Expected `language` to be one of {choices}, actually: {language!r}")
-    _current = language
+    """Show the check messages, and all of course_utils, in ``language``: ``"en"`` (the
+    default) or ``"ko"``; the same as ``course_utils.set_language``."""
+    course_i18n.set_language(language)
 
 
 def get_language() -> str:
     """The language the check messages are shown in now: ``"en"`` or ``"ko"``."""
-    return _current
+    return course_i18n.get_language()
 
 
 def _(template: str) -> str:

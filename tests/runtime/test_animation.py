@@ -111,3 +111,22 @@ def test_show_episode_leaves_the_callers_video_driver_as_it_was(monkeypatch, cho
         monkeypatch.setenv("SDL_VIDEODRIVER", chosen)
     show_episode("CartPole-v1", seed=0, max_frames=2)
     assert os.environ.get("SDL_VIDEODRIVER") == chosen
+
+
+def test_the_caption_follows_the_course_language(monkeypatch):
+    from course_utils import animation, i18n
+    from course_utils.plotting import new_figure
+
+    made = []
+    monkeypatch.setattr(
+        animation, "new_figure", lambda **kw: made.append(new_figure(**kw)) or made[-1]
+    )
+    show_episode("CartPole-v1", seed=0, max_frames=3)
+    i18n.set_language("ko")
+    try:
+        show_episode("CartPole-v1", seed=0, max_frames=3)
+    finally:
+        i18n.set_language("en")
+    english, korean = (fig.axes[0].texts[0].get_text() for fig in made)
+    assert re.fullmatch(r"CartPole-v1: \d+ steps, return \d+", english), english
+    assert korean == re.sub(r"(\d+) steps, return", r"\1 스텝, 리턴", english)

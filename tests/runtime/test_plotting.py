@@ -386,3 +386,58 @@ def test_neuron_figure_refuses_non_finite_parameters():
 def test_a_wrong_schedule_is_named(schedule_fn, error, message):
     with pytest.raises(error, match=message):
         plotting.epsilon_schedule_figure(schedule_fn, 100, 1.0, 0.05, 0.1)
+
+
+# --- issue 30: figures in the course's language ----------------------------------------------
+
+
+@pytest.fixture
+def korean():
+    from course_utils import i18n
+
+    i18n.set_language("ko")
+    yield
+    i18n.set_language("en")  # before style_unchanged's check: the font fallback goes too
+
+
+def test_plot_stats_in_korean_translates_its_own_labels_and_known_names(korean):
+    stats = {"Returns": [1.0, 2.0, 3.0], "MSE Loss": [1.0, float("nan")], "Steps": []}
+    fig = plot_stats(stats, window=2, xlabels={"MSE Loss": ("Gradient step", "그래디언트 스텝")})
+    assert [ax.get_title() for ax in fig.axes] == ["리턴", "MSE Loss", "스텝"]  # a name it knows
+    assert [ax.get_xlabel() for ax in fig.axes] == ["에피소드", "그래디언트 스텝", "갱신"]
+    legend = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["리턴", "2개 이동 평균"]
+    assert fig.axes[2].texts[0].get_text() == "그릴 값이 없습니다"
+
+
+def test_a_callers_plain_label_stays_as_given_in_korean(korean):
+    fig = plot_stats({"Returns": [1.0, 2.0]}, xlabels={"Returns": "Episode"})
+    assert fig.axes[0].get_xlabel() == "Episode"
+
+
+def test_state_space_figures_in_korean(korean, mountain_car):
+    fig = plot_cost_to_go(PositionQ(), mountain_car, resolution=5)
+    ax = fig.axes[0]
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("cost-to-go 곡면", "위치", "속도")
+    fig = plot_max_q(PositionQ(), mountain_car, [("Left", "왼쪽"), "None", ("Right", "오른쪽")], 5)
+    legend = fig.axes[0].get_legend()
+    assert legend.get_title().get_text() == "탐욕 행동"
+    assert [text.get_text() for text in legend.get_texts()] == ["왼쪽", "None", "오른쪽"]
+    assert fig.axes[0].get_title() == "탐욕 행동 argmaxₐ q̂(s, a)"
+
+
+def test_didactic_figures_in_korean(korean):
+    assert plotting.neuron_figure(2.0, -1.0, "relu").axes[0].get_title() == (
+        "뉴런 하나: y = relu(2.00 x + -1.00)"
+    )
+    ax = plotting.gradient_descent_figure(0.25, 30).axes[0]
+    assert ax.get_title() == "α = 0.25: 30 스텝 뒤 손실 28 → 7.35e+11 (발산)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["경사 하강법", "최솟값"]
+    ax = plotting.epsilon_schedule_figure(lambda s, a, b, f: a, 1000, 1.0, 0.05, 0.5).axes[0]
+    assert ax.get_title() == "ε: 1,000 스텝 중 처음 50% 동안 1.00 → 0.05"
+    assert ax.get_xlabel() == "스텝"
+
+
+def test_a_bad_action_label_is_named():
+    with pytest.raises(ValueError, match=r"`action_labels\[1\]`"):
+        plotting.q_values_figure(np.array([[1.0, 2.0]]), ["left", ("right",)], t=0)

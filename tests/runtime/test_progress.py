@@ -105,7 +105,7 @@ def test_training_progress_checks_its_arguments() -> None:
     with pytest.raises(ValueError, match="`total` to be a positive int, got 0"):
         training_progress(0)
     with pytest.raises(TypeError, match="`desc` to be a string"):
-        training_progress(10, desc=None)
+        training_progress(10, desc=5)
 
 
 # A real IPython shell: an interrupted training cell, then the cells after it.
@@ -160,3 +160,48 @@ def test_an_interrupted_run_closes_its_bar_and_later_cells_say_so(tmp_path) -> N
     assert evaluate_warning.startswith("evaluate: the last training run")
     assert "only partly trained" in evaluate_warning
     assert result["next run"] is None  # a run that finishes clears it
+
+
+# --- issue 30: the labels in the course's language ------------------------------------------
+
+
+def test_bars_speak_the_course_language() -> None:
+    from course_utils import i18n
+    from course_utils.progress import (
+        _stopped,
+        interrupted_run,
+        training_progress,
+        warn_if_interrupted,
+    )
+
+    bar = training_progress(10)
+    assert (bar.desc, bar.unit) == ("training", "step")
+    finish_progress(bar, "done")
+    i18n.set_language("ko")
+    try:
+        bar = training_progress(total=50_000)
+        assert (bar.desc, bar.unit) == ("학습", "스텝")
+        bar.update(12_000)
+        _stopped(bar)  # what an interrupted cell does
+        assert interrupted_run() == "학습: 50,000 스텝 중 12,000 스텝"
+        assert bar.desc.startswith("학습 (12,000 스텝에서 멈춤)")
+        with pytest.warns(UserWarning, match="^evaluate: 마지막 학습\\(학습: 50,000 스텝 중"):
+            warn_if_interrupted("evaluate")
+        bar = training_progress(total=10, desc=("ablation", "비교 실험"))
+        assert bar.desc == "비교 실험" and interrupted_run() is None
+        bar.update(4)
+        finish_progress(bar, ("target reached after 4 steps", "4 스텝 만에 목표 도달"))
+        assert bar.desc.startswith("4 스텝 만에 목표 도달")
+    finally:
+        i18n.set_language("en")
+    bar = training_progress(total=10, desc=("ablation", "비교 실험"))
+    assert bar.desc == "ablation"
+    finish_progress(bar, ("done", "끝"))
+    assert bar.desc.startswith("done")
+
+
+@pytest.mark.parametrize("reason", [("done",), ("done", ""), ("done", 1)])
+def test_a_reason_pair_must_hold_two_texts(reason) -> None:
+    bar = console_tqdm(total=10, file=io.StringIO())
+    with pytest.raises(ValueError, match="`reason`"):
+        finish_progress(bar, reason)

@@ -126,3 +126,13 @@ def test_the_text_repr_names_the_quiz_without_a_widget_frontend():
 def test_bad_input_names_the_argument(make, argument):
     with pytest.raises(ValueError, match=argument.replace("[", r"\[").replace("]", r"\]")):
         make()
+
+
+def test_the_quiz_labels_come_from_the_course_catalogue():
+    from course_utils import i18n
+
+    assert set(quiz.LABELS.values()) <= set(i18n.KO)
+    i18n.set_language("ko")  # the course-wide switch, not only the checks'
+    box = quiz.show(NUMBER)
+    assert box.language == "ko" and repr(box) == "스스로 점검하기: 1"
+    assert box.answer_widgets[0][1].description == "확인"

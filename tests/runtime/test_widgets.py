@@ -201,3 +201,33 @@ def test_q_values_explorer_refuses_non_finite_q_values_when_built(bad):
     q_values[2, 1] = bad
     with pytest.raises(ValueError, match=r"`q_values` to be finite.* 1 of its 4 rows .*row 2"):
         widgets.q_values_explorer(q_values, ["Left", "Right"])
+
+
+@pytest.fixture
+def korean():
+    from course_utils import i18n
+
+    i18n.set_language("ko")
+    yield
+    i18n.set_language("en")  # before style_unchanged's check: the font fallback goes too
+
+
+def test_the_controls_and_captions_follow_the_course_language(shown, korean):
+    assert list(controls(widgets.neuron_explorer())) == ["w", "b", "활성화"]
+    assert list(controls(widgets.gradient_descent_explorer())) == ["α", "스텝 수"]
+    assert shown[-1][0].axes[0].get_title().startswith("α = 0.05: 30 스텝 뒤 손실")
+    explorer = widgets.epsilon_schedule_explorer(linear_schedule, total_steps=10_000)
+    assert list(controls(explorer)) == ["시작", "끝", "비율"]
+    explorer = widgets.snapshot_explorer(
+        [(("before training", "학습 전"), 1.0)], lambda p: new_figure()
+    )
+    assert list(controls(explorer)) == ["스냅숏"] and shown[-1][1] == "학습 전"
+    widgets.q_values_explorer(
+        np.array([[1.0, 2.0]]), [("push left", "왼쪽"), ("push right", "오른쪽")]
+    )
+    assert shown[-1][0].axes[0].get_title() == "t = 0: 탐욕 행동 오른쪽"
+
+
+def test_a_snapshot_label_that_is_neither_text_nor_a_pair_is_named():
+    with pytest.raises(ValueError, match=r"`snapshots\[0\]\[0\]`"):
+        widgets.snapshot_explorer([(("a", "b", "c"), 1.0)], lambda p: new_figure())
