@@ -6,6 +6,9 @@ The notebooks import what they need from here::
     from course_utils import GreedyChecks, device  # the checks during training; CPU or GPU
     from course_utils import checks, widgets  # submodules, imported explicitly
 
+``set_language("ko")`` (``checks.set_language`` is the same switch) shows everything the
+package prints, draws or labels in Korean (:mod:`course_utils.i18n`); English is the default.
+
 Importing the package defines these names, sets no seed and no plotting style, and does
 one thing more: on a Linux machine without a screen (no ``DISPLAY`` or ``WAYLAND_DISPLAY``:
 Colab, Binder, a Jupyter server) where no SDL video driver was chosen, it chooses SDL's
@@ -22,6 +25,7 @@ from course_utils.checkpoints import load_network, save_network
 from course_utils.devices import device, forward_seconds
 from course_utils.envs import TorchEnv
 from course_utils.evaluation import evaluate, seed_everything
+from course_utils.i18n import get_language, set_language
 from course_utils.plotting import plot_cost_to_go, plot_max_q, plot_stats
 from course_utils.progress import finish_progress, training_progress
 from course_utils.replay import ReplayMemory
@@ -52,4 +56,6 @@ __all__ = [
     "finish_progress",
     "save_network",
     "load_network",
+    "set_language",
+    "get_language",
 ]
