@@ -342,8 +342,8 @@ class Check:
         """``got`` if it is a tensor on the CPU; else fail. ``what`` names the result (code,
         or translated prose)."""
         if isinstance(got, Tensor):
-            self.expect_cpu(got, what)
             self.holds(_("returns a tensor"))
+            self.expect_cpu(got, what)
             return got
         if got is None:
             cause = _("the function returns nothing (a missing `return`).")
