@@ -39,6 +39,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -639,12 +640,19 @@ def grade_assignment(
     full: bool = False,
     timeout_s: float = EXERCISE_TIMEOUT_S,
     gradebook: bool = True,
+    jobs: int = 1,
     echo=print,
 ) -> dict:
-    """Grade every submission; return the report as a dict (also written to reports/)."""
+    """Grade every submission; return the report as a dict (also written to reports/).
+
+    ``jobs`` sandboxes run at the same time (each grades one submission, on about one core);
+    the scores, gradebook and reports are still written one submission after the other, in
+    the students' order. With ``jobs=1`` each submission is run, then scored, in turn."""
     course_dir = Path(course_dir).resolve()
     if timeout_s <= 0:
         raise GradeError(f"--exercise-timeout must be > 0 seconds, got {timeout_s}")
+    if jobs < 1:
+        raise GradeError(f"--jobs must be 1 or more, got {jobs}")
     source = load_source(course_dir, assignment)
     found = _students(course_dir, assignment, students)
     if not found:
@@ -658,56 +666,72 @@ def grade_assignment(
     manifest = package_manifest()
     report: dict = {"assignment": assignment, "sandboxed": not unsafe, "full": full, "students": {}}
     all_rows: list[CheckResult] = []
-    for student, folder in found:
+
+    def run(item: tuple[str, Path]) -> tuple[Submission, dict | None, str, float]:
         tic = time.perf_counter()
-        sub = read_submission(folder, student, source)
+        sub = read_submission(item[1], item[0], source)
         result, log = (None, "")
         if sub.answers:
             job = _job(source, sub, full, timeout_s)
-            result, log = run_job(job, folder, unsafe=unsafe)
-        rows, notes, outputs = score(source, sub, result, log)
-        now = package_manifest()
-        if now != manifest:
-            notes.append("THE COURSE PACKAGE CHANGED ON DISK while grading this submission")
-            manifest = now
-        seconds = time.perf_counter() - tic
-        total = sum(r.points for r in rows)
-        if gradebook:
-            why = save_to_gradebook(course_dir, source, student, rows, folder)
-            if why:
-                notes.append(f"gradebook not updated: {why}")
-            else:
-                target = course_dir / "autograded" / student / assignment
-                target.mkdir(parents=True, exist_ok=True)
-                nbformat.write(
-                    _feedback_notebook(source, course_dir, sub, outputs, rows),
-                    target / source.notebook,
+            result, log = run_job(job, item[1], unsafe=unsafe)
+        return sub, result, log, time.perf_counter() - tic
+
+    pool = ThreadPoolExecutor(max_workers=jobs) if jobs > 1 and len(found) > 1 else None
+    # One after the other (a generator runs each submission when the loop asks for it), or
+    # `jobs` at a time, ahead of the loop; either way in the students' order.
+    runs = pool.map(run, found) if pool is not None else (run(item) for item in found)
+    try:
+        for (student, folder), (sub, result, log, ran_s) in zip(found, runs, strict=True):
+            tic = time.perf_counter()
+            rows, notes, outputs = score(source, sub, result, log)
+            now = package_manifest()
+            if now != manifest:
+                notes.append(
+                    "THE COURSE PACKAGE CHANGED ON DISK while grading this submission"
+                    + (f" (or one of the {jobs} graded at the same time)" if pool else "")
                 )
-        report["students"][student] = {
-            "kind": sub.kind,
-            "sandboxed": not unsafe,
-            "score": total,
-            "max_score": source.max_score,
-            "seconds": round(seconds, 1),
-            "notes": notes,
-            "timing": {
-                **(result or {}).get("timing", {}),
-                **{e["label"]: e.get("seconds") for e in (result or {}).get("exercises", [])},
-            },
-            "checks": {
-                r.grade_id: {
-                    "exercise": r.exercise,
-                    "points": r.points,
-                    "max_points": r.max_points,
-                    "outcome": r.outcome,
-                    "detail": r.detail,
-                }
-                for r in rows
-            },
-        }
-        all_rows += rows
-        flag = "  <-- read the report" if any(_loud(n) for n in notes) else ""
-        echo(f"{student}: {total:g}/{source.max_score:g} in {seconds:.1f} s ({sub.kind}){flag}")
+                manifest = now
+            seconds = ran_s + time.perf_counter() - tic
+            total = sum(r.points for r in rows)
+            if gradebook:
+                why = save_to_gradebook(course_dir, source, student, rows, folder)
+                if why:
+                    notes.append(f"gradebook not updated: {why}")
+                else:
+                    target = course_dir / "autograded" / student / assignment
+                    target.mkdir(parents=True, exist_ok=True)
+                    nbformat.write(
+                        _feedback_notebook(source, course_dir, sub, outputs, rows),
+                        target / source.notebook,
+                    )
+            report["students"][student] = {
+                "kind": sub.kind,
+                "sandboxed": not unsafe,
+                "score": total,
+                "max_score": source.max_score,
+                "seconds": round(seconds, 1),
+                "notes": notes,
+                "timing": {
+                    **(result or {}).get("timing", {}),
+                    **{e["label"]: e.get("seconds") for e in (result or {}).get("exercises", [])},
+                },
+                "checks": {
+                    r.grade_id: {
+                        "exercise": r.exercise,
+                        "points": r.points,
+                        "max_points": r.max_points,
+                        "outcome": r.outcome,
+                        "detail": r.detail,
+                    }
+                    for r in rows
+                },
+            }
+            all_rows += rows
+            flag = "  <-- read the report" if any(_loud(n) for n in notes) else ""
+            echo(f"{student}: {total:g}/{source.max_score:g} in {seconds:.1f} s ({sub.kind}){flag}")
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     _write_reports(course_dir, assignment, report, all_rows)
     echo(f"report: {course_dir / 'reports' / (assignment + '.txt')}")
     return report
