@@ -50,7 +50,7 @@ def test_binder_installs_cpu_only_torch_and_the_course():
     assert f"--extra-index-url {CPU_INDEX}" in lines
     assert f"torch=={torch}+cpu" in lines, "binder needs the +cpu wheel of the pinned torch"
     assert "-c ../constraints.txt" in lines  # resolved relative to binder/requirements.txt
-    assert "-e .[lab]" in lines  # course_utils, jupyterlab, gymnasium[classic-control]
+    assert "-e .[lab,beyond]" in lines  # course_utils, jupyterlab, gymnasium[classic-control], MinAtar
     text = " ".join(lines).lower()
     for heavy in ("nvidia", "cuda", "stable-baselines3", "[bench]", "dev]"):
         assert heavy not in text, f"{heavy} does not belong in the Binder image"
@@ -83,7 +83,7 @@ def test_environment_yml_matches_constraints():
         assert versions == {pins[package]}, f"{package}: {pinned[package]} vs constraints.txt"
     assert f"--extra-index-url {CPU_INDEX}" in pip
     assert f'torch=={pins["torch"]}+cpu ; sys_platform == "linux"' in pip
-    assert "-c constraints.txt" in pip and "-e .[lab,dev]" in pip
+    assert "-c constraints.txt" in pip and "-e .[lab,dev,beyond]" in pip
 
 
 # What repo2docker's base environment for Python 3.11 holds of the Jupyter server packages
@@ -139,7 +139,7 @@ def test_binder_install_over_repo2docker_base_passes_pip_check(tmp_path):
     requirements.write_text(
         "\n".join(line for line in lines if not line.startswith("--extra-index-url"))
         .replace("-c ../constraints.txt", f"-c {ROOT / 'constraints.txt'}")
-        .replace("-e .[lab]", f"-e {ROOT}[lab]")
+        .replace("-e .[lab,beyond]", f"-e {ROOT}[lab,beyond]")
     )
     subprocess.run([*pip, "-r", str(requirements)], check=True, env=environ, timeout=1800)
     done = subprocess.run([python, "-m", "pip", "check"], capture_output=True, text=True)
