@@ -27,14 +27,14 @@ export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test quick lint unit notebooks exercises check-exercises translations check-translations bench slides slides-check slides-screenshots assignments grade bubblewrap classroom install clean help
+.PHONY: lab test quick lint unit notebooks sync sync-check exercises check-exercises translations check-translations bench slides slides-check slides-screenshots assignments grade bubblewrap classroom install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
-	@echo "make test       lint, unit tests, exercise sync, run every solution notebook"
+	@echo "make test       lint, sync-check, unit tests, run every solution notebook"
 	@echo "make quick      lint and the fast unit tests only (no servers, browsers, notebooks)"
-	@echo "make exercises  regenerate the student notebooks from notebooks/solutions/ (English and Korean)"
-	@echo "make translations  regenerate the Korean notebooks in notebooks/ko/ from translations/ko/"
+	@echo "make sync       rewrite everything derived from notebooks/solutions/ (docs/maintainers.md)"
+	@echo "make sync-check the same, writing nothing: fails on any drift and names the fix"
 	@echo "make slides     lecture decks of the notebooks, offline, in _build/slides/ (ANSWERS=1: with solutions)"
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
 	@echo "make assignments  lay out an nbgrader course directory in $(GRADING_DIR)"
@@ -64,26 +64,26 @@ unit: $(GRADING_STAMP) bubblewrap $(CLASSROOM_STAMP) $(PROXY)
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/solutions
 
-test: lint unit notebooks compat
+test: lint sync-check unit notebooks compat
 
 # For iteration: everything but the tests marked slow (install, lab, browser, Binder, kernels).
-quick: lint $(STAMP)
+quick: lint sync-check $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-exercises: $(STAMP)
-	$(BIN)/python -m tools.student_notebooks notebooks/solutions notebooks
-	$(BIN)/python -m tools.translations
+# Everything derived from the solution notebooks and course_utils/exercises.toml, in order:
+# launch cells and grading stamp (in place), student notebooks, translation stubs and the
+# translated editions (notebooks/<lang>/), deploy/links.md, the READMEs' course maps; then
+# the checks a person fixes (registry, README sections, glossary). tools/sync.py lists them.
+sync: $(STAMP)
+	$(BIN)/python -m tools.sync
 
-# The Korean edition: notebooks/ko/ and notebooks/ko/solutions/, from the English notebooks and
-# the overlay translations/ko/ (translations/README.md). `make exercises` runs it too.
-translations: $(STAMP)
-	$(BIN)/python -m tools.translations
+# The same steps, writing nothing: fails on any drift, naming the step and `make sync`.
+sync-check: $(STAMP)
+	$(BIN)/python -m tools.sync --check
 
-check-translations: $(STAMP)
-	$(BIN)/python -m tools.translations --check
-
-check-exercises: $(STAMP)
-	$(BIN)/python -m tools.student_notebooks --check notebooks/solutions notebooks
+# The names these targets had before `make sync` did it all.
+exercises translations: sync
+check-exercises check-translations: sync-check
 
 # Lecture decks, English and Korean, in _build/slides/{en,ko}/ (open from disk, offline; the
 # first run installs reveal.js and MathJax with npm ci in tools/slides/). ANSWERS=1 writes the

@@ -23,7 +23,8 @@ What is stamped
 - A **check cell** (a code cell that calls ``checks.check_<name>(...)``, after an exercise
   cell and before the next one) becomes an *autograder test*:
   ``grade: true, locked: true, solution: false, grade_id: "check_N_M"`` and the exercise's
-  ``points`` from ``tools/points.toml``, the one place points are written.
+  ``points`` from the exercise registry, ``course_utils/exercises.toml``
+  (:mod:`tools.exercises`), the one place points are written.
 - Every other cell carries no nbgrader metadata: the tool owns the ``nbgrader`` key of
   every cell, so an exercise that moves or disappears leaves nothing stale behind. Running
   it twice changes nothing.
@@ -82,6 +83,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from tools import cells
+from tools import exercises as registry
 from tools.reports import report_check
 from tools.student_notebooks import (
     AuthoringError,
@@ -115,7 +117,7 @@ COURSE_ID = "deep-rl-course"
 # The Korean edition is a course of its own (same assignment names, its own course id), so
 # both can be released on one hub: `make assignments` writes it to <course>-ko.
 COURSE_ID_KO = "deep-rl-course-ko"
-POINTS_FILE = Path(__file__).with_name("points.toml")
+POINTS_FILE = registry.REGISTRY
 # Seconds nbgrader gives one cell. The longest cell is notebook 05's ablation: 169-211 s on
 # the 2-core benchmark VM (benchmarks/RESULTS.md), about 4 min on a laptop; 900 s leaves
 # room for a slower, shared grading machine and for a correct but slower student loop,
@@ -161,9 +163,19 @@ class Exercise:
 
 
 def load_points(path: Path | str = POINTS_FILE) -> dict[str, float]:
-    """The points table: exercise number -> points, with the default under ``"default"``."""
+    """The points table: exercise number -> points, with the default under ``"default"``.
+
+    ``path`` is the exercise registry (``[exercise."N.M"]`` tables, each with ``points``), or
+    a plain table (``default = 1`` and ``[points]`` ``"N.M" = 2``: ``--points`` for a course
+    of other notebooks). An exercise the registry lacks gets ``default`` = 1 point, and
+    ``stamp`` names it; the registry test fails on it.
+    """
     with Path(path).open("rb") as f:
         data = tomllib.load(f)
+    if "exercise" in data:
+        table = {number: e.points for number, e in registry.load(path).items()}
+        table["default"] = 1
+        return table
     table = {str(k): v for k, v in data.get("points", {}).items()}
     table["default"] = data.get("default", 1)
     for key, value in table.items():
@@ -290,14 +302,16 @@ def _problems(nb: NotebookNode, points: Mapping[str, float], name: str) -> list[
     return problems
 
 
-def _unused_points(found: Mapping[str, list[Exercise]], points: Mapping[str, float]) -> list[str]:
+def _unused_points(
+    found: Mapping[str, list[Exercise]], points: Mapping[str, float], table: str = POINTS_FILE.name
+) -> list[str]:
     """A message for table entries naming exercises none of the notebooks has."""
     numbers = {n for listed in found.values() for e in listed for n in e.numbers}
     stale = sorted(k for k in points if k != "default" and k not in numbers)
     if not stale:
         return []
     return [
-        f"{POINTS_FILE.name} gives points to exercises no solution notebook has: "
+        f"{table} gives points to exercises no solution notebook has: "
         f"{', '.join(stale)} (renumbered? update the table)"
     ]
 
@@ -323,7 +337,7 @@ def check_folder(folder: Path | str, points_file: Path | str = POINTS_FILE) -> l
         nb = nbformat.read(path, as_version=4)
         found[path.name] = exercises(nb, points, path.name)
         problems += _problems(nb, points, path.name)
-    return problems + _unused_points(found, points)
+    return problems + _unused_points(found, points, Path(points_file).name)
 
 
 def assignment_name(path: Path | str) -> str:
@@ -389,7 +403,7 @@ def make_course(
     return written
 
 
-def _summary(folder: Path, points: Mapping[str, float]) -> list[str]:
+def _summary(folder: Path, points: Mapping[str, float], table: str = POINTS_FILE.name) -> list[str]:
     lines, found = [], {}
     for path in solution_notebooks(folder):
         nb = nbformat.read(path, as_version=4)
@@ -401,7 +415,7 @@ def _summary(folder: Path, points: Mapping[str, float]) -> list[str]:
                 f"  {path.stem}  Exercise {', '.join(e.numbers)}: {e.total_points:g} point(s), "
                 f"cells {e.answer_cell} -> {', '.join(map(str, e.check_cells))}{note}"
             )
-    return lines + [f"warning: {m}" for m in _unused_points(found, points)]
+    return lines + [f"warning: {m}" for m in _unused_points(found, points, table)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -422,7 +436,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"nbgrader course id (default {COURSE_ID}; the Korean edition: {COURSE_ID_KO})",
     )
     for sub in (stamp, course):
-        sub.add_argument("--points", type=Path, default=POINTS_FILE, help="points table (TOML)")
+        sub.add_argument(
+            "--points",
+            type=Path,
+            default=POINTS_FILE,
+            help="points: the exercise registry (default) or a TOML table",
+        )
     grade = commands.add_parser(
         "grade",
         help="grade every submission of an assignment in a sandbox (replaces nbgrader autograde)",
@@ -462,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             for path in make_course(args.folder, args.course_dir, args.points, args.course_id):
                 print(f"wrote {path}")
-            print("\n".join(_summary(args.folder, load_points(args.points))))
+            print("\n".join(_summary(args.folder, load_points(args.points), args.points.name)))
             print(f"next: cd {args.course_dir} && nbgrader generate_assignment <name>")
             return 0
         if args.check:
@@ -474,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         for path in stamp_folder(args.folder, args.points):
             print(f"stamped {path}")
-        print("\n".join(_summary(args.folder, load_points(args.points))))
+        print("\n".join(_summary(args.folder, load_points(args.points), args.points.name)))
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -10,8 +10,8 @@ of ``main`` it was made from.
 ``python -m tools.launch_cells notebooks/solutions`` (re)writes, right after the title
 cell of each solution notebook, a markdown cell tagged ``badges`` and a code cell tagged
 ``colab-setup``; ``--check`` only reports notebooks that are missing them or out of date
-(exit status 1). Both cells sit outside solution regions, so ``make exercises`` copies
-them verbatim into the student notebooks: run it after this command.
+(exit status 1). Both cells sit outside solution regions, so the student notebooks copy
+them verbatim; ``make sync`` runs this command first, then the generators.
 
 >>> slug = github_slug("https://github.com/deep-rl-course/deep-rl-course")
 >>> slug
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in stale:
         print(f"{verb}: {path}")
     if args.check and stale:
-        print("run `python -m tools.launch_cells notebooks/solutions`, then `make exercises`")
+        print("run `make sync` (python -m tools.launch_cells notebooks/solutions, then the rest)")
         return 1
     return 0
 

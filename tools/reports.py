@@ -1,6 +1,6 @@
 """How the maintainers' tools report a ``--check``: the problems, the fix, or all clear.
 
->>> report_check([], "run `make exercises`", "student notebooks up to date (5)")
+>>> report_check([], "run `make sync`", "student notebooks up to date (5)")
 student notebooks up to date (5)
 0
 """

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.run_notebooks",
         description="Execute solution notebooks in place, as nbval will (one torch thread), "
-        "and store their outputs. Then run `make exercises`.",
+        "and store their outputs. Then run `make sync`.",
     )
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")

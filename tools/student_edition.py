@@ -25,6 +25,7 @@ another repository (a bare one for a test hub). Publish with ``git push origin s
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -45,7 +46,7 @@ INCLUDED = (
     "LICENSE",
     "Makefile",
     "README.md",
-    "README.ko.md",
+    "README.*.md",  # every translated README (a glob, for git's pathspecs too)
     "pyproject.toml",
     "constraints.txt",
     "environment.yml",
@@ -53,7 +54,9 @@ INCLUDED = (
     "course_utils/",
     "notebooks/",
 )
-EXCLUDED = ("notebooks/solutions/", "notebooks/ko/solutions/")
+# The complete notebooks, English (notebooks/solutions/) and of every translated edition
+# (notebooks/<lang>/solutions/).
+EXCLUDED = re.compile(r"notebooks/(?:[^/]+/)?solutions/")
 _MARKER = re.compile(r"###\s*(BEGIN|END)\s+SOLUTION")
 
 
@@ -78,8 +81,10 @@ def student_files(root: Path) -> list[str]:
         f
         for f in files
         if f
-        and any(f == p or (p.endswith("/") and f.startswith(p)) for p in INCLUDED)
-        and not f.startswith(EXCLUDED)
+        and any(
+            fnmatch.fnmatchcase(f, p) or (p.endswith("/") and f.startswith(p)) for p in INCLUDED
+        )
+        and not EXCLUDED.match(f)
     )
 
 

@@ -1,6 +1,7 @@
 """Turn the complete notebooks in ``notebooks/solutions/`` into the student notebooks.
 
-The complete notebook is the only file an author edits. ``make exercises`` runs::
+The complete notebook is the only file an author edits. ``make sync`` runs (among the
+steps of :mod:`tools.sync`)::
 
     python -m tools.student_notebooks notebooks/solutions notebooks          # write
     python -m tools.student_notebooks --check notebooks/solutions notebooks  # drift? exit 1
@@ -321,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             problems = check(args.src_dir, args.dst_dir)
             return report_check(
                 problems,
-                "run `make exercises` to regenerate the student notebooks",
+                "run `make sync` to regenerate the student notebooks",
                 f"student notebooks up to date ({len(solution_notebooks(args.src_dir))})",
             )
         for path in generate(args.src_dir, args.dst_dir):

@@ -1,25 +1,29 @@
-"""The Korean edition: notebooks generated from the English ones and a translation overlay.
+"""The translated editions: notebooks generated from the English ones and translation overlays.
 
-English is the source. For every complete notebook ``notebooks/solutions/NN_name.ipynb``:
+English is the source. Every folder ``translations/<lang>/`` is one language (its
+``language.toml``: :mod:`tools.languages`); nothing here names one. For every complete
+notebook ``notebooks/solutions/NN_name.ipynb`` and every language ``<lang>``:
 
-- ``translations/ko/NN_name.md`` (the *overlay*, edited by translators) holds the Korean of
-  each markdown cell, keyed by cell id, with the hash of the English source it translates;
-- ``notebooks/ko/solutions/NN_name.ipynb`` is generated: the English notebook with its
-  markdown replaced by the overlay's Korean, its code cells unchanged except one added line,
-  ``checks.set_language("ko")``, right after the setup line that imports ``checks``, and its
-  stored outputs kept, the checks' success lines translated through the same catalogue the
-  checks use (what running the notebook in Korean prints);
-- ``notebooks/ko/NN_name.ipynb``, the Korean student notebook, is that notebook through the
-  same generator as the English ones (:func:`tools.student_notebooks.make_student_notebook`).
+- ``translations/<lang>/NN_name.md`` (the *overlay*, edited by translators) holds the
+  translation of each markdown cell, keyed by cell id, with the hash of the English source it
+  translates;
+- ``notebooks/<lang>/solutions/NN_name.ipynb`` is generated: the English notebook with its
+  markdown replaced by the overlay's, its code cells unchanged except one added line,
+  ``checks.set_language("<lang>")``, right after the setup line that imports ``checks``, and
+  its stored outputs kept, the checks' success lines translated through the same catalogue
+  the checks use (what running the notebook in that language prints);
+- ``notebooks/<lang>/NN_name.ipynb``, the translated student notebook, is that notebook
+  through the same generator as the English ones
+  (:func:`tools.student_notebooks.make_student_notebook`).
 
-The badge cell is not translated: it is rewritten to open the Korean notebook. A markdown
+The badge cell is not translated: it is rewritten to open the translated notebook. A markdown
 cell without a current translation (none, marked ``todo``, or translated from an English
 source that has changed since: a *stale* one) is shown in English, and ``--check`` fails.
 
 The overlay format
 ------------------
 Markdown, so that LaTeX and code need no escaping and the file previews on GitHub. Each
-entry starts with a header comment on its own line, then the Korean markdown of the cell::
+entry starts with a header comment on its own line, then the translated markdown of the cell::
 
     <!-- cell: 934ffdb6 en: 3f2a9c01b7de -->
     # 3. Deep SARSA: ...
@@ -28,14 +32,16 @@ entry starts with a header comment on its own line, then the Korean markdown of 
 12 hex digits). A header ending in ``todo`` marks an entry still to translate (its text is
 the English, as ``--stub`` writes it). Text before the first header is ignored.
 
-Commands (from the repository root; ``make translations`` runs the first)::
+Commands (from the repository root; ``make sync`` runs the first, ``make sync-check`` the
+second; each covers every language, ``--lang CODE`` only that one)::
 
-    python -m tools.translations            # write notebooks/ko/ and notebooks/ko/solutions/
+    python -m tools.translations            # write notebooks/<lang>/ and .../solutions/
     python -m tools.translations --check    # CI: exit 1 on a missing, stale or orphan
                                             # translation or a generated notebook out of date
     python -m tools.translations --todo [NN_name ...]  # what to translate, with the English
     python -m tools.translations --stub [NN_name ...]  # add the missing cells, marked todo
-    python -m tools.translations --messages # check-message templates with no Korean
+                                            # (--stub --lang CODE starts a new language)
+    python -m tools.translations --messages # check-message templates the catalogue lacks
 
 >>> source_hash("# Title")
 '79aeaf7ba450'
@@ -65,11 +71,10 @@ from nbformat import NotebookNode
 from course_utils.checks.catalogue import LANGUAGES, translate_success_lines
 from tools import launch_cells
 from tools.cells import BADGES, has_tag
+from tools.languages import Language, language, languages
 from tools.student_notebooks import make_student_notebook, notebook_text, solution_notebooks
 
 __all__ = [
-    "LANGUAGE",
-    "SET_LANGUAGE_LINE",
     "Entry",
     "Problem",
     "check",
@@ -86,15 +91,10 @@ __all__ = [
     "translate_notebook",
 ]
 
-LANGUAGE = "ko"
 SOURCE_DIR = Path("notebooks/solutions")
-OVERLAY_DIR = Path("translations") / LANGUAGE
-STUDENT_DIR = Path("notebooks") / LANGUAGE
-SOLUTION_DIR = STUDENT_DIR / "solutions"
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "course_utils" / "checks"
+FIX = "make sync"  # the command that regenerates every derived file (tools/sync.py)
 
-SET_LANGUAGE_LINE = f'checks.set_language("{LANGUAGE}")  # 검사 메시지를 한국어로 표시'
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HEADER = re.compile(r"^<!-- cell: (?P<id>\S+) en: (?P<hash>[0-9a-f]{12})(?P<todo> todo)? -->$")
 
 
@@ -120,6 +120,7 @@ class Problem:
     notebook: str
     cell_id: str
     kind: str
+    language: str = "the language"
 
     def __str__(self) -> str:
         what = {
@@ -127,12 +128,14 @@ class Problem:
             "todo": "translation marked todo",
             "stale": "English source changed since it was translated",
             "orphan": "translation of a cell the English notebook no longer has",
-            "english": "translation has no Korean in it",
+            "english": f"translation has no {self.language} in it",
             "emphasis": "bold or italic that Markdown leaves as literal stars: after `)` or "
             "another punctuation mark, `**` closes only before a space or punctuation "
-            "(write **층**(layer)은, not **층(layer)**은)",
+            "(write **term**(gloss)x, not **term(gloss)**x)",
             "markup": "code, formulas, links or HTML tags differ from the English "
             "(`python -m tools.translations --todo` shows which)",
+            "catalogue": "no check-message catalogue for this language in "
+            "course_utils.checks.catalogue.LANGUAGES (docs/maintainers.md, adding a language)",
         }[self.kind]
         return f"{self.notebook}: cell {self.cell_id}: {what}"
 
@@ -243,7 +246,17 @@ def unclosed_emphasis(markdown: str) -> int:
     return broken + len(open_runs)
 
 
-def problems(nb: NotebookNode, entries: dict[str, Entry], notebook: str) -> list[Problem]:
+def _untranslated(english: str, translation: str, lang: Language) -> bool:
+    """Whether ``translation`` is still the English: without the language's letters (where
+    ``language.toml`` names them and the English has none), or the English unchanged."""
+    if lang.letters:
+        return not lang.is_written_in(english) and not lang.is_written_in(translation)
+    return translation.strip() == english.strip()
+
+
+def problems(
+    nb: NotebookNode, entries: dict[str, Entry], notebook: str, lang: Language
+) -> list[Problem]:
     """Every markdown cell of ``nb`` without a current translation, and every orphan entry."""
     found = []
     ids = set()
@@ -252,19 +265,24 @@ def problems(nb: NotebookNode, entries: dict[str, Entry], notebook: str) -> list
             continue
         ids.add(cell.id)
         entry = entries.get(cell.id)
+        kind = None
         if entry is None:
-            found.append(Problem(notebook, cell.id, "missing"))
+            kind = "missing"
         elif entry.todo:
-            found.append(Problem(notebook, cell.id, "todo"))
+            kind = "todo"
         elif entry.source_hash != source_hash(cell.source):
-            found.append(Problem(notebook, cell.id, "stale"))
-        elif _HANGUL.search(cell.source) is None and _HANGUL.search(entry.text) is None:
-            found.append(Problem(notebook, cell.id, "english"))
+            kind = "stale"
+        elif _untranslated(cell.source, entry.text, lang):
+            kind = "english"
         elif kept_markup(entry.text) != kept_markup(cell.source):
-            found.append(Problem(notebook, cell.id, "markup"))
+            kind = "markup"
         elif unclosed_emphasis(entry.text) > unclosed_emphasis(cell.source):
-            found.append(Problem(notebook, cell.id, "emphasis"))
-    found += [Problem(notebook, cell_id, "orphan") for cell_id in entries if cell_id not in ids]
+            kind = "emphasis"
+        if kind:
+            found.append(Problem(notebook, cell.id, kind, lang.name))
+    found += [
+        Problem(notebook, cell_id, "orphan", lang.name) for cell_id in entries if cell_id not in ids
+    ]
     return found
 
 
@@ -287,26 +305,41 @@ def _checks_import_end(source: str) -> int | None:
     return None
 
 
-def _add_set_language(source: str, end: int) -> str:
+def _add_set_language(source: str, end: int, lang: Language) -> str:
     lines = source.split("\n")
-    return "\n".join([*lines[:end], SET_LANGUAGE_LINE, *lines[end:]])
+    return "\n".join([*lines[:end], lang.set_language_line, *lines[end:]])
 
 
-def _translate_outputs(cell: NotebookNode) -> None:
+def _translate_outputs(cell: NotebookNode, lang: Language) -> None:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream":
-            output["text"] = translate_success_lines(output["text"], LANGUAGE)
+            output["text"] = translate_success_lines(output["text"], lang.code)
+
+
+def _require_catalogue(lang: Language) -> None:
+    if lang.code not in LANGUAGES:
+        raise ValueError(
+            f"{lang.overlay_dir}: no check-message catalogue for {lang.code!r} in "
+            "course_utils.checks.catalogue.LANGUAGES (docs/maintainers.md, adding a language)"
+        )
 
 
 def translate_notebook(
-    nb: NotebookNode, entries: dict[str, Entry], notebook: str, folder: str = str(STUDENT_DIR)
+    nb: NotebookNode,
+    entries: dict[str, Entry],
+    notebook: str,
+    lang: Language,
+    folder: str | None = None,
 ) -> NotebookNode:
-    """The Korean complete notebook of ``nb`` (a new object): see the module docstring."""
-    korean = copy.deepcopy(nb)
+    """The complete notebook of ``nb`` in ``lang`` (a new object): see the module docstring."""
+    _require_catalogue(lang)
+    translated = copy.deepcopy(nb)
     placed = False
-    for cell in korean.cells:
+    for cell in translated.cells:
         if cell.cell_type == "markdown" and has_tag(cell, BADGES):
-            cell.source = launch_cells.notebook_badges(notebook, folder=folder)
+            cell.source = launch_cells.notebook_badges(
+                notebook, folder=folder or lang.student_dir.as_posix()
+            )
         elif _translatable(cell):
             entry = entries.get(cell.id)
             if entry and not entry.todo and entry.source_hash == source_hash(cell.source):
@@ -314,36 +347,47 @@ def translate_notebook(
         elif cell.cell_type == "code":
             end = None if placed else _checks_import_end(cell.source)
             if end is not None:
-                cell.source = _add_set_language(cell.source, end)
+                cell.source = _add_set_language(cell.source, end, lang)
                 placed = True
-            _translate_outputs(cell)
+            _translate_outputs(cell, lang)
     if not placed:
         raise ValueError(
             f"{notebook}: no code cell imports `checks`; where would it set the language?"
         )
-    korean.metadata["language"] = LANGUAGE  # a marker for readers and tools; Jupyter ignores it
-    return korean
+    translated.metadata["language"] = (
+        lang.code
+    )  # a marker for readers and tools; Jupyter ignores it
+    return translated
 
 
-def _texts(source: Path, overlay_dir: Path) -> tuple[str, str]:
-    """The Korean complete notebook's and the Korean student notebook's file contents."""
+def _texts(source: Path, lang: Language) -> tuple[str, str]:
+    """The translated complete notebook's and student notebook's file contents."""
     nb = nbformat.read(source, as_version=4)
-    korean = translate_notebook(nb, _overlay(overlay_dir, source.name), source.name)
-    return notebook_text(korean), notebook_text(make_student_notebook(korean, source.name))
+    translated = translate_notebook(nb, _overlay(lang.overlay_dir, source.name), source.name, lang)
+    return notebook_text(translated), notebook_text(make_student_notebook(translated, source.name))
 
 
-def generate(
-    src_dir: Path = SOURCE_DIR,
-    overlay_dir: Path = OVERLAY_DIR,
-    student_dir: Path = STUDENT_DIR,
-    solution_dir: Path = SOLUTION_DIR,
-) -> list[Path]:
-    """Write every Korean complete and student notebook; return the paths (unchanged files
-    are left untouched)."""
+def _languages(only: Sequence[str] = ()) -> list[Language]:
+    found = languages()
+    if only:
+        found = [language(code) for code in only]
+    return found
+
+
+def generate(src_dir: Path = SOURCE_DIR, only: Sequence[str] = ()) -> list[Path]:
+    """Write every translated complete and student notebook, of every language (or those in
+    ``only``); return the paths (unchanged files are left untouched)."""
+    written = []
+    for lang in _languages(only):
+        written += _generate(src_dir, lang)
+    return written
+
+
+def _generate(src_dir: Path, lang: Language) -> list[Path]:
     written = []
     for source in solution_notebooks(src_dir):
         for folder, text in zip(
-            (solution_dir, student_dir), _texts(source, overlay_dir), strict=True
+            (lang.solution_dir, lang.student_dir), _texts(source, lang), strict=True
         ):
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / source.name
@@ -353,30 +397,34 @@ def generate(
     return written
 
 
-def check(
-    src_dir: Path = SOURCE_DIR,
-    overlay_dir: Path = OVERLAY_DIR,
-    student_dir: Path = STUDENT_DIR,
-    solution_dir: Path = SOLUTION_DIR,
-) -> list[str]:
-    """Everything that keeps the Korean edition from being current; empty when it is."""
+def check(src_dir: Path = SOURCE_DIR, only: Sequence[str] = ()) -> list[str]:
+    """Everything that keeps a translated edition from being current; empty when all are."""
+    found: list[str] = []
+    for lang in _languages(only):
+        found += _check(src_dir, lang)
+    return found
+
+
+def _check(src_dir: Path, lang: Language) -> list[str]:
+    overlay_dir = lang.overlay_dir
+    if lang.code not in LANGUAGES:
+        return [str(Problem(str(overlay_dir), "-", "catalogue", lang.name))]
     found: list[str] = []
     sources = solution_notebooks(src_dir)
     for source in sources:
         nb = nbformat.read(source, as_version=4)
-        found += [str(p) for p in problems(nb, _overlay(overlay_dir, source.name), source.name)]
+        entries = _overlay(overlay_dir, source.name)
+        found += [f"{overlay_dir}: {p}" for p in problems(nb, entries, source.name, lang)]
         for folder, text in zip(
-            (solution_dir, student_dir), _texts(source, overlay_dir), strict=True
+            (lang.solution_dir, lang.student_dir), _texts(source, lang), strict=True
         ):
             target = folder / source.name
             if not target.exists():
-                found.append(f"{target}: missing (run `make translations`)")
+                found.append(f"{target}: missing (run `{FIX}`)")
             elif target.read_text(encoding="utf-8") != text:
-                found.append(
-                    f"{target}: differs from what the generator writes (run `make translations`)"
-                )
+                found.append(f"{target}: differs from what the generator writes (run `{FIX}`)")
     names = {source.name for source in sources}
-    for folder in (solution_dir, student_dir):
+    for folder in (lang.solution_dir, lang.student_dir):
         found += [
             f"{p}: no English notebook {src_dir / p.name}"
             for p in solution_notebooks(folder)
@@ -400,17 +448,15 @@ def _selected(src_dir: Path, names: Sequence[str]) -> list[Path]:
     return chosen
 
 
-def todo(
-    src_dir: Path = SOURCE_DIR, overlay_dir: Path = OVERLAY_DIR, names: Sequence[str] = ()
-) -> str:
+def todo(lang: Language, src_dir: Path = SOURCE_DIR, names: Sequence[str] = ()) -> str:
     """For translators: each missing, todo or stale cell with its header line and its English
-    (and, for a stale one, the Korean to revise)."""
+    (and, for a stale one, the translation to revise)."""
     out = []
     for source in _selected(src_dir, names):
         nb = nbformat.read(source, as_version=4)
-        entries = _overlay(overlay_dir, source.name)
+        entries = _overlay(lang.overlay_dir, source.name)
         cells = {cell.id: cell for cell in nb.cells}
-        for problem in problems(nb, entries, source.name):
+        for problem in problems(nb, entries, source.name, lang):
             out.append(f"# {problem}")
             if problem.kind == "orphan":
                 out.append("")
@@ -420,13 +466,13 @@ def todo(
             out.append(cell.source)
             if problem.kind == "markup":
                 en = Counter(kept_markup(cell.source))
-                ko = Counter(kept_markup(entries[cell.id].text))
-                out.append(f"# more often in the English: {sorted((en - ko).elements())}")
-                out.append(f"# more often in the translation: {sorted((ko - en).elements())}")
+                tr = Counter(kept_markup(entries[cell.id].text))
+                out.append(f"# more often in the English: {sorted((en - tr).elements())}")
+                out.append(f"# more often in the translation: {sorted((tr - en).elements())}")
                 out.append(entries[cell.id].text)
             if problem.kind == "stale":
                 out.append(
-                    f"# the Korean to revise (translated from {entries[cell.id].source_hash}):"
+                    f"# the translation to revise (translated from {entries[cell.id].source_hash}):"
                 )
                 out.append(entries[cell.id].text)
             out.append("")
@@ -455,25 +501,28 @@ def _overlay_text(nb: NotebookNode, entries: dict[str, Entry], preamble: str) ->
 
 
 _PREAMBLE = (
-    "<!-- Korean overlay of notebooks/solutions/{name}: see translations/README.md.\n"
-    "     One entry per markdown cell: a header line, then the Korean markdown. -->\n"
+    "<!-- {language} overlay of notebooks/solutions/{name}: see translations/README.md.\n"
+    "     One entry per markdown cell: a header line, then the translated markdown. -->\n"
 )
 
 
-def stub(
-    src_dir: Path = SOURCE_DIR, overlay_dir: Path = OVERLAY_DIR, names: Sequence[str] = ()
-) -> list[Path]:
+def stub(lang: Language, src_dir: Path = SOURCE_DIR, names: Sequence[str] = ()) -> list[Path]:
     """Add every untranslated markdown cell to its overlay, marked ``todo``, with the English
     as the text to replace (refreshed when the English changes; dropped when its cell goes),
     and put the entries in the notebook's order. Returns the files changed."""
     changed = []
+    overlay_dir = lang.overlay_dir
     overlay_dir.mkdir(parents=True, exist_ok=True)
     for source in _selected(src_dir, names):
         nb = nbformat.read(source, as_version=4)
         path = overlay_dir / f"{source.stem}.md"
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         first = _HEADER_ANYWHERE.search(old)
-        preamble = old[: first.start()] if first else (old or _PREAMBLE.format(name=source.name))
+        preamble = (
+            old[: first.start()]
+            if first
+            else (old or _PREAMBLE.format(language=lang.name, name=source.name))
+        )
         text = _overlay_text(nb, parse_overlay(old, str(path)), preamble)
         if text != old:
             path.write_text(text, encoding="utf-8", newline="\n")
@@ -506,52 +555,74 @@ def message_templates(checks_dir: Path = CHECKS_DIR) -> dict[str, str]:
     return found
 
 
-def untranslated_messages(language: str = LANGUAGE) -> dict[str, str]:
-    """Templates the catalogue of ``language`` lacks, with where they are used."""
-    catalogue = LANGUAGES[language]
+def untranslated_messages(lang: Language) -> dict[str, str]:
+    """Templates the catalogue of ``lang`` lacks, with where they are used."""
+    catalogue = LANGUAGES.get(lang.code, {})
     return {t: where for t, where in message_templates().items() if t not in catalogue}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.translations",
-        description="Generate the Korean notebooks from the English ones and translations/ko/.",
+        description="Generate the translated notebooks from the English ones and translations/.",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="report what is not current; exit 1")
     mode.add_argument("--todo", action="store_true", help="print the cells to translate")
     mode.add_argument("--stub", action="store_true", help="add missing cells to the overlays")
-    mode.add_argument("--messages", action="store_true", help="check messages without Korean")
+    mode.add_argument("--messages", action="store_true", help="check messages not translated")
+    parser.add_argument(
+        "--lang",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="only this language (a folder of translations/; --stub creates it)",
+    )
     parser.add_argument("notebooks", nargs="*", help="for --todo/--stub: NN or NN_name")
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.check:
-        found = check()
+        found = check(only=args.lang)
+        untranslated = 0
+        for lang in _languages(args.lang):
+            for template, where in untranslated_messages(lang).items():
+                print(f"{where}: check message without {lang.name}: {template!r}", file=sys.stderr)
+                untranslated += 1
         for problem in found:
             print(problem, file=sys.stderr)
-        untranslated = untranslated_messages()
-        for template, where in untranslated.items():
-            print(f"{where}: check message without Korean: {template!r}", file=sys.stderr)
         if found or untranslated:
             print(
                 "translate with `python -m tools.translations --todo` (see translations/README.md), "
-                "then `make translations`",
+                f"then `{FIX}`",
                 file=sys.stderr,
             )
             return 1
-        print(f"Korean edition up to date ({len(solution_notebooks(SOURCE_DIR))} notebooks)")
+        codes = ", ".join(lang.code for lang in _languages(args.lang)) or "none"
+        print(f"translations up to date ({codes}; {len(solution_notebooks(SOURCE_DIR))} notebooks)")
         return 0
     if args.todo:
-        print(todo(names=args.notebooks))
+        for lang in _languages(args.lang):
+            print(f"# ---- {lang.name} ({lang.overlay_dir})\n{todo(lang, names=args.notebooks)}")
         return 0
     if args.stub:
-        for path in stub(names=args.notebooks):
-            print(f"updated {path}")
+        for lang in _languages(args.lang):
+            for path in stub(lang, names=args.notebooks):
+                print(f"updated {path}")
         return 0
     if args.messages:
-        for template, where in untranslated_messages().items():
-            print(f"    # {where}\n    {template!r}: '',")
+        for lang in _languages(args.lang):
+            print(f"# ---- {lang.name}: course_utils/checks/_{lang.code}/")
+            for template, where in untranslated_messages(lang).items():
+                print(f"    # {where}\n    {template!r}: '',")
         return 0
-    for path in generate():
+    for path in generate(only=args.lang):
         print(f"wrote {path}")
     return 0
 

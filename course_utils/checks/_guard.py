@@ -51,23 +51,19 @@ __all__ = [
 # 900 s cell limit.
 TIME_LIMIT_S = 120.0
 
-# The exercise each check belongs to, as the notebooks number them.
-EXERCISES = {
-    "linear_layer": "1.1",
-    "gradient_descent_step": "1.2",
-    "select_q_values": "2.1",
-    "training_step": "2.2",
-    "replay_memory": "3.1",
-    "make_target_network": "3.2",
-    "update_target_network": "3.3",
-    "epsilon_greedy_policy": "3.4",
-    "sarsa_targets": "3.5",
-    "q_loss": "3.6",
-    "dqn_targets": "4.1",
-    "dqn_update": "4.2",
-    "dqn_episode": "4.3",
-    "double_dqn_targets": "5.1",
-}
+
+# The exercise each check belongs to, as the notebooks number them: from the course's one
+# table of exercises, course_utils/exercises.toml (the maintainers' tools read it too).
+def _exercise_numbers() -> dict[str, str]:
+    import importlib.resources
+    import tomllib
+
+    registry = importlib.resources.files("course_utils").joinpath("exercises.toml")
+    table = tomllib.loads(registry.read_text(encoding="utf-8"))["exercise"]
+    return {entry["check"].removeprefix("check_"): number for number, entry in table.items()}
+
+
+EXERCISES = _exercise_numbers()
 
 
 # How deep the check is inside the student's code now (``_Check.call`` counts).

@@ -1,6 +1,6 @@
 """The committed student notebooks against their complete notebooks in notebooks/solutions/.
 
-- each student notebook is exactly what ``make exercises`` writes now (no drift);
+- each student notebook is exactly what ``make sync`` writes now (no drift);
 - no solution code or marker reaches a student notebook;
 - every exercise is numbered after its notebook and followed by a check cell;
 - every student code cell parses;
@@ -49,10 +49,10 @@ def student_of(source: Path) -> Path:
 
 
 def test_student_notebooks_are_what_the_generator_writes() -> None:
-    """The generator's own drift check (`make check-exercises`): no stale, missing or orphan
+    """The generator's own drift check (part of `make sync-check`): no stale, missing or orphan
     student notebook."""
     problems = authoring.check(SOLUTION_DIR, STUDENT_DIR)
-    assert not problems, "\n".join([*problems, "run `make exercises`"])
+    assert not problems, "\n".join([*problems, "run `make sync`"])
 
 
 @pytest.mark.parametrize("source", NOTEBOOKS)

@@ -15,6 +15,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 from tools import launch_cells as launch
+from tools.languages import languages
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "notebooks" / "solutions"
@@ -68,7 +69,11 @@ def test_readme_badges_open_a_notebook_and_the_course_of_the_student_edition():
 
 
 @pytest.mark.parametrize(
-    ("readme", "folder"), [("README.md", "notebooks"), ("README.ko.md", "notebooks/ko")]
+    ("readme", "folder"),
+    [
+        ("README.md", "notebooks"),
+        *((lang.readme, lang.student_dir.as_posix()) for lang in languages(ROOT / "translations")),
+    ],
 )
 def test_readme_course_tables_open_each_notebook_on_colab_and_binder(readme, folder):
     text = (ROOT / readme).read_text(encoding="utf-8")
@@ -187,7 +192,7 @@ def test_student_notebooks_carry_the_same_cells():
         want = nbformat.read(solution, as_version=4).cells[1:3]
         assert [(c.cell_type, c.source) for c in cells] == [
             (c.cell_type, c.source) for c in want
-        ], f"{student.name}: badge/setup cells differ from the solution's; run `make exercises`"
+        ], f"{student.name}: badge/setup cells differ from the solution's; run `make sync`"
 
 
 def test_readme_has_the_course_badges():

@@ -1,4 +1,5 @@
-"""README.ko.md follows README.md section by section (tools.readme_sync)."""
+"""Each translated README (README.<lang>.md) follows README.md section by section
+(tools.readme_sync)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,11 @@ def test_a_matching_pair_has_no_problem() -> None:
 @pytest.mark.parametrize(
     ("english", "korean", "fragment"),
     [
-        (EN + "## Reading list\nbooks\n", KO, "section 'Reading list' has no Korean counterpart"),
+        (
+            EN + "## Reading list\nbooks\n",
+            KO,
+            "section 'Reading list' has no counterpart in README.ko.md",
+        ),
         (EN, KO.replace("<!-- en: Start -->", ""), "names no English section"),
         (EN, KO.replace("en: License", "en: Licence"), "translates 'Licence', which README.md"),
         (
@@ -66,9 +71,26 @@ def test_drift_is_found(english: str, korean: str, fragment: str) -> None:
 
 
 def test_main_fails_and_names_the_fix(tmp_path, capsys) -> None:
+    (tmp_path / "translations" / "ko").mkdir(parents=True)
     (tmp_path / "README.md").write_text(EN + "## New\nx\n", encoding="utf-8")
     (tmp_path / "README.ko.md").write_text(KO, encoding="utf-8")
     assert readme_sync.main(["--root", str(tmp_path)]) == 1
-    assert "python -m tools.readme_sync" in capsys.readouterr().err
+    assert "fix README.ko.md, then run: python -m tools.readme_sync" in capsys.readouterr().err
     (tmp_path / "README.md").write_text(EN, encoding="utf-8")
     assert readme_sync.main(["--root", str(tmp_path)]) == 0
+
+
+def test_every_language_is_checked(tmp_path, capsys) -> None:
+    """A second language's README is held to README.md the same way, with its own
+    '<!-- <lang>-only -->' marker; a language without a README fails."""
+    for code in ("ko", "eo"):
+        (tmp_path / "translations" / code).mkdir(parents=True)
+    (tmp_path / "README.md").write_text(EN, encoding="utf-8")
+    (tmp_path / "README.ko.md").write_text(KO, encoding="utf-8")
+    assert readme_sync.main(["--root", str(tmp_path)]) == 1
+    assert "README.eo.md: missing" in capsys.readouterr().err
+    eo = KO.replace("notebooks/ko/", "notebooks/eo/").replace("ko-only", "eo-only")
+    (tmp_path / "README.eo.md").write_text(eo, encoding="utf-8")
+    assert readme_sync.main(["--root", str(tmp_path)]) == 0
+    assert problems(EN, eo, "README.eo.md") == []
+    assert any("<!-- eo-only -->" in p for p in problems(EN, KO, "README.eo.md"))

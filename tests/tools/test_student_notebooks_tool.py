@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -347,32 +345,32 @@ def _points(folder: Path) -> Path:
     return path
 
 
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.student_notebooks", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    """The command line, in process: (exit status, stdout, stderr)."""
+    status = authoring.main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return status, out, err
 
 
-def test_cli_writes_then_checks(course: tuple[Path, Path]) -> None:
+def test_cli_writes_then_checks(
+    course: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     src, dst = course
-    drift = run_cli("--check", src, dst)
-    assert drift.returncode == 1
-    assert "03_deep_sarsa.ipynb: missing" in drift.stderr and "make exercises" in drift.stderr
+    status, _, err = run_cli(capsys, "--check", src, dst)
+    assert status == 1
+    assert "03_deep_sarsa.ipynb: missing" in err and "make sync" in err
     assert not (dst / "03_deep_sarsa.ipynb").exists(), "--check writes nothing"
-    wrote = run_cli(src, dst)
-    assert wrote.returncode == 0 and "wrote" in wrote.stdout
-    ok = run_cli("--check", src, dst)
-    assert ok.returncode == 0, ok.stderr
+    status, out, _ = run_cli(capsys, src, dst)
+    assert status == 0 and "wrote" in out
+    status, _, err = run_cli(capsys, "--check", src, dst)
+    assert status == 0, err
 
 
-def test_cli_reports_authoring_errors(tmp_path: Path) -> None:
+def test_cli_reports_authoring_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nbformat.write(
         notebook(code("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "bad")),
         tmp_path / "01_a.ipynb",
     )
-    result = run_cli(tmp_path, tmp_path / "out")
-    assert result.returncode == 2
-    assert "01_a.ipynb" in result.stderr and "exercise text" in result.stderr
+    status, _, err = run_cli(capsys, tmp_path, tmp_path / "out")
+    assert status == 2
+    assert "01_a.ipynb" in err and "exercise text" in err

@@ -20,20 +20,20 @@ import nbformat
 import pytest
 from nbformat import NotebookNode
 
+from course_utils.checks import catalogue as messages
 from course_utils.checks.catalogue import translate_success_lines
 from tools import launch_cells
 from tools import translations as tr
 from tools.cells import BADGES, has_tag
+from tools.languages import Language, language, languages
 from tools.student_notebooks import solution_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIR = ROOT / "notebooks" / "solutions"
 ENGLISH_STUDENT_DIR = ROOT / "notebooks"
-OVERLAY_DIR = ROOT / tr.OVERLAY_DIR
-KOREAN_STUDENT_DIR = ROOT / tr.STUDENT_DIR
-KOREAN_SOLUTION_DIR = ROOT / tr.SOLUTION_DIR
 SOURCES = solution_notebooks(SOURCE_DIR)
 NOTEBOOKS = [pytest.param(path.name, id=path.stem) for path in SOURCES]
+LANGUAGES = [pytest.param(lang, id=lang.code) for lang in languages(ROOT / "translations")]
 
 
 def read(path: Path) -> NotebookNode:
@@ -43,23 +43,38 @@ def read(path: Path) -> NotebookNode:
 # --------------------------------------------------------------------------- the repository
 
 
-def test_korean_notebooks_are_what_the_generator_writes() -> None:
-    """Drift only: each generated file equals what `make translations` writes now."""
+@pytest.fixture
+def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tools run from the repository root (their paths are relative to it)."""
+    monkeypatch.chdir(ROOT)
+
+
+def test_the_course_has_a_translation() -> None:
+    assert LANGUAGES, "translations/ holds no language folder"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_translated_notebooks_are_what_the_generator_writes(lang: Language, at_root: None) -> None:
+    """Drift only: each generated file equals what `make sync` writes now."""
     drift = [
         problem
-        for problem in tr.check(SOURCE_DIR, OVERLAY_DIR, KOREAN_STUDENT_DIR, KOREAN_SOLUTION_DIR)
-        if not problem.startswith(tuple(p.name for p in SOURCES))
+        for problem in tr.check(SOURCE_DIR, only=[lang.code])
+        if not problem.startswith(f"{lang.overlay_dir}: ")
     ]
-    assert not drift, "\n".join([*drift, "run `make translations`"])
+    assert not drift, "\n".join([*drift, "run `make sync`"])
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_every_markdown_cell_has_a_current_translation(name: str) -> None:
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_markdown_cell_has_a_current_translation(lang: Language, name: str) -> None:
     nb = read(SOURCE_DIR / name)
-    entries = tr._overlay(OVERLAY_DIR, name)
-    found = tr.problems(nb, entries, name)
+    entries = tr._overlay(ROOT / lang.overlay_dir, name)
+    found = tr.problems(nb, entries, name, lang)
     assert not found, "\n".join(
-        [*map(str, found), f"see `python -m tools.translations --todo {name[:2]}`"]
+        [
+            *map(str, found),
+            f"see `python -m tools.translations --todo --lang {lang.code} {name[:2]}`",
+        ]
     )
 
 
@@ -67,71 +82,100 @@ def _code_cells(nb: NotebookNode) -> list[tuple[str, str]]:
     return [(cell.id, cell.source) for cell in nb.cells if cell.cell_type == "code"]
 
 
-def _without_set_language(source: str) -> str:
-    return "\n".join(line for line in source.split("\n") if line != tr.SET_LANGUAGE_LINE)
+def _without_set_language(source: str, lang: Language) -> str:
+    return "\n".join(line for line in source.split("\n") if line != lang.set_language_line)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-@pytest.mark.parametrize(
-    "folders",
-    [(SOURCE_DIR, KOREAN_SOLUTION_DIR), (ENGLISH_STUDENT_DIR, KOREAN_STUDENT_DIR)],
-    ids=["solutions", "students"],
-)
+@pytest.mark.parametrize("edition", ["solutions", "students"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_code_cells_are_the_english_ones_plus_set_language(
-    name: str, folders: tuple[Path, Path]
+    lang: Language, edition: str, name: str
 ) -> None:
-    """The Korean notebooks run because the English ones do (nbval executes those): same
+    """The translated notebooks run because the English ones do (nbval executes those): same
     cells in the same order, same code, except one added line in one cell."""
-    english, korean = (read(folder / name) for folder in folders)
-    assert [(c.id, c.cell_type) for c in korean.cells] == [
+    folders = {
+        "solutions": (SOURCE_DIR, ROOT / lang.solution_dir),
+        "students": (ENGLISH_STUDENT_DIR, ROOT / lang.student_dir),
+    }[edition]
+    english, translated = (read(folder / name) for folder in folders)
+    assert [(c.id, c.cell_type) for c in translated.cells] == [
         (c.id, c.cell_type) for c in english.cells
     ]
     added = [
         cell_id
         for (cell_id, source), (_, en_source) in zip(
-            _code_cells(korean), _code_cells(english), strict=True
+            _code_cells(translated), _code_cells(english), strict=True
         )
         if source != en_source
     ]
     assert len(added) == 1, f"set_language should be added to one cell, not {added}"
-    for (_, source), (_, en_source) in zip(_code_cells(korean), _code_cells(english), strict=True):
-        assert _without_set_language(source) == en_source
-    setup = next(c.source for c in korean.cells if c.id == added[0])
-    assert setup.count(tr.SET_LANGUAGE_LINE) == 1
+    for (_, source), (_, en_source) in zip(
+        _code_cells(translated), _code_cells(english), strict=True
+    ):
+        assert _without_set_language(source, lang) == en_source
+    setup = next(c.source for c in translated.cells if c.id == added[0])
+    assert setup.count(lang.set_language_line) == 1
     lines = setup.split("\n")
-    before = lines[lines.index(tr.SET_LANGUAGE_LINE) - 1]
+    before = lines[lines.index(lang.set_language_line) - 1]
     assert "checks" in before or before.strip() == ")", "right after the import of checks"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_outputs_are_the_english_ones_with_success_lines_in_korean(name: str) -> None:
-    english, korean = read(SOURCE_DIR / name), read(KOREAN_SOLUTION_DIR / name)
-    for en_cell, ko_cell in zip(english.cells, korean.cells, strict=True):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_outputs_are_the_english_ones_with_success_lines_translated(
+    lang: Language, name: str
+) -> None:
+    english, translated = read(SOURCE_DIR / name), read(ROOT / lang.solution_dir / name)
+    for en_cell, tr_cell in zip(english.cells, translated.cells, strict=True):
         if en_cell.cell_type != "code":
             continue
-        assert len(ko_cell.outputs) == len(en_cell.outputs)
-        assert ko_cell.get("execution_count") == en_cell.get("execution_count")
-        for en_out, ko_out in zip(en_cell.outputs, ko_cell.outputs, strict=True):
+        assert len(tr_cell.outputs) == len(en_cell.outputs)
+        assert tr_cell.get("execution_count") == en_cell.get("execution_count")
+        for en_out, tr_out in zip(en_cell.outputs, tr_cell.outputs, strict=True):
             if en_out.output_type == "stream":
-                assert ko_out.text == translate_success_lines(en_out.text, "ko")
-                assert "properties hold." not in ko_out.text
+                assert tr_out.text == translate_success_lines(en_out.text, lang.code)
             else:
-                assert ko_out == en_out
+                assert tr_out == en_out
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_badges_open_the_korean_notebook(name: str) -> None:
-    for folder in (KOREAN_SOLUTION_DIR, KOREAN_STUDENT_DIR):
-        badges = [c for c in read(folder / name).cells if has_tag(c, BADGES)]
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_badges_open_the_translated_notebook(lang: Language, name: str) -> None:
+    folder = lang.student_dir.as_posix()
+    for path in (ROOT / lang.solution_dir, ROOT / lang.student_dir):
+        badges = [c for c in read(path / name).cells if has_tag(c, BADGES)]
         assert len(badges) == 1
-        assert badges[0].source == launch_cells.notebook_badges(name, folder="notebooks/ko")
-        assert f"notebooks/ko/{name}" in badges[0].source
+        assert badges[0].source == launch_cells.notebook_badges(name, folder=folder)
+        assert f"{folder}/{name}" in badges[0].source
 
 
-def test_readme_ko_badges_and_glossary() -> None:
-    readme = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_translation_has_a_readme_with_the_badges(lang: Language) -> None:
+    readme = (ROOT / lang.readme).read_text(encoding="utf-8")
     for source in SOURCES:
-        assert launch_cells.notebook_badges(source.name, folder="notebooks/ko") in readme
+        assert (
+            launch_cells.notebook_badges(source.name, folder=lang.student_dir.as_posix()) in readme
+        )
+    for command in ("make lab", "make test"):
+        assert command in readme
+    assert lang.readme in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+# Korean content: what the Korean edition itself must say.
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_korean_outputs_have_no_english_success_line(name: str) -> None:
+    korean = read(ROOT / language("ko", ROOT / "translations").solution_dir / name)
+    for cell in korean.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                assert "properties hold." not in output.text
+
+
+def test_readme_ko_glossary() -> None:
+    readme = (ROOT / "README.ko.md").read_text(encoding="utf-8")
     for term in (
         "타깃 네트워크",
         "경험 재현 메모리",
@@ -146,12 +190,17 @@ def test_readme_ko_badges_and_glossary() -> None:
         "오프폴리시",
     ):
         assert term in readme
-    for command in ("make lab", "make test"):
-        assert command in readme
-    assert "README.ko.md" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- a small course
+# In a language the course does not have (Esperanto, "eo"): a language is a folder of
+# translations/ and a catalogue, nothing in tools/translations.py.
+
+ESPERANTO = "eo"
+SUCCESS_EO = "✅ {exercise}: ĉiuj {n} ecoj validas."
+LANGUAGE_TOML = (
+    'name = "Esperanto"\nset_language_comment = "mesaĝoj en Esperanto"\nletters = "(?i)[ĉĝĥĵŝŭ]"\n'
+)
 
 
 def _notebook(title: str = "# Title", prose: str = "Use `gather` on $q$.") -> NotebookNode:
@@ -177,25 +226,36 @@ def _notebook(title: str = "# Title", prose: str = "Use `gather` on $q$.") -> No
 
 @pytest.fixture
 def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository with one notebook and a pyproject (the badges read its URL)."""
+    """A repository with one notebook, a pyproject (the badges read its URL) and one
+    language, Esperanto: its folder of translations/ and its catalogue."""
     (tmp_path / "pyproject.toml").write_text(
         '[project.urls]\nRepository = "https://github.com/o/r"\n', encoding="utf-8"
     )
     (tmp_path / "notebooks" / "solutions").mkdir(parents=True)
     nbformat.write(_notebook(), tmp_path / "notebooks" / "solutions" / "01_x.ipynb")
+    (tmp_path / "translations" / ESPERANTO).mkdir(parents=True)
+    (tmp_path / "translations" / ESPERANTO / "language.toml").write_text(
+        LANGUAGE_TOML, encoding="utf-8"
+    )
+    # The catalogue: every check message (here the English itself), the success line in Esperanto.
+    catalogue = {template: template for template in tr.message_templates()}
+    monkeypatch.setitem(messages.LANGUAGES, ESPERANTO, {**catalogue, messages.SUCCESS: SUCCESS_EO})
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
+def eo() -> Language:
+    return language(ESPERANTO)
+
+
 def _write_overlay(course: Path, text: str) -> None:
-    (course / tr.OVERLAY_DIR).mkdir(parents=True, exist_ok=True)
-    (course / tr.OVERLAY_DIR / "01_x.md").write_text(text, encoding="utf-8")
+    (course / eo().overlay_dir / "01_x.md").write_text(text, encoding="utf-8")
 
 
 def _translated(title: str = "# Title", prose: str = "Use `gather` on $q$.") -> str:
     return (
-        f"<!-- cell: title en: {tr.source_hash(title)} -->\n# 제목\n\n"
-        f"<!-- cell: prose en: {tr.source_hash(prose)} -->\n$q$에 `gather`를 쓰세요.\n"
+        f"<!-- cell: title en: {tr.source_hash(title)} -->\n# Ĉefa titolo\n\n"
+        f"<!-- cell: prose en: {tr.source_hash(prose)} -->\nUzu `gather` ĉe $q$.\n"
     )
 
 
@@ -205,22 +265,52 @@ def test_a_missing_translation_fails_the_check_naming_notebook_and_cell(
     assert tr.main([]) == 0  # generating works without any translation (English shown)
     assert tr.main(["--check"]) == 1
     err = capsys.readouterr().err
-    assert "01_x.ipynb: cell title: markdown cell has no translation" in err
+    assert "translations/eo: 01_x.ipynb: cell title: markdown cell has no translation" in err
     assert "01_x.ipynb: cell prose: markdown cell has no translation" in err
+    assert "make sync" in err
 
 
 def test_a_complete_translation_passes(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _write_overlay(course, _translated())
     assert tr.main([]) == 0
     assert tr.main(["--check"]) == 0, capsys.readouterr().err
-    korean = read(course / "notebooks" / "ko" / "solutions" / "01_x.ipynb")
-    assert korean.cells[0].source == "# 제목"
-    assert korean.cells[2].source.split("\n")[4] == tr.SET_LANGUAGE_LINE  # after the `)`
-    assert korean.cells[4].outputs[0].text == "✅ f: 3개 속성을 모두 만족합니다.\n"
-    assert "notebooks/ko/01_x.ipynb" in korean.cells[1].source
-    student = read(course / "notebooks" / "ko" / "01_x.ipynb")
+    translated = read(course / "notebooks" / "eo" / "solutions" / "01_x.ipynb")
+    assert translated.cells[0].source == "# Ĉefa titolo"
+    setup_line = translated.cells[2].source.split("\n")[4]  # after the `)` of the import
+    assert setup_line == 'checks.set_language("eo")  # mesaĝoj en Esperanto'
+    assert translated.cells[4].outputs[0].text == "✅ f: ĉiuj 3 ecoj validas.\n"
+    assert "notebooks/eo/01_x.ipynb" in translated.cells[1].source
+    assert translated.metadata["language"] == "eo"
+    student = read(course / "notebooks" / "eo" / "01_x.ipynb")
     assert 'raise NotImplementedError("Exercise 1.1: return x")' in student.cells[4].source
     assert student.cells[4].outputs == []
+
+
+def test_two_languages_side_by_side(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second folder is a second edition; --lang limits a command to one of them."""
+    _write_overlay(course, _translated())
+    (course / "translations" / "pt-BR").mkdir()
+    monkeypatch.setitem(messages.LANGUAGES, "pt-BR", messages.LANGUAGES[ESPERANTO])
+    assert [lang.code for lang in languages()] == ["eo", "pt-BR"]
+    assert tr.main(["--lang", "pt-BR"]) == 0
+    assert (course / "notebooks" / "pt-BR" / "solutions" / "01_x.ipynb").exists()
+    assert not (course / "notebooks" / "eo").exists()
+    assert tr.main([]) == 0
+    assert (course / "notebooks" / "eo" / "01_x.ipynb").exists()
+    assert tr.main(["--stub", "--lang", "pt-BR"]) == 0
+    assert (course / "translations" / "pt-BR" / "01_x.md").exists()
+    assert tr.main(["--check", "--lang", "eo"]) == 0
+    assert tr.main(["--check"]) == 1  # pt-BR's entries are todo
+
+
+def test_a_language_without_a_catalogue_is_refused(
+    course: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (course / "translations" / "xx").mkdir()
+    assert tr.main(["--lang", "xx"]) == 2
+    assert "no check-message catalogue for 'xx'" in capsys.readouterr().err
+    assert tr.main(["--check", "--lang", "xx"]) == 1
+    assert "no check-message catalogue" in capsys.readouterr().err
 
 
 def test_a_changed_english_source_makes_the_translation_stale(
@@ -232,17 +322,15 @@ def test_a_changed_english_source_makes_the_translation_stale(
         course / "notebooks" / "solutions" / "01_x.ipynb",
     )
     tr.main([])
-    korean = read(course / "notebooks" / "ko" / "solutions" / "01_x.ipynb")
-    assert (
-        korean.cells[3].source == "Use `gather` on $q$, row by row."
-    )  # English, not outdated Korean
+    translated = read(course / "notebooks" / "eo" / "solutions" / "01_x.ipynb")
+    assert translated.cells[3].source == "Use `gather` on $q$, row by row."  # not outdated
     assert tr.main(["--check"]) == 1
     assert "01_x.ipynb: cell prose: English source changed since it was translated" in (
         capsys.readouterr().err
     )
     tr.main(["--todo"])
     out = capsys.readouterr().out
-    assert "row by row" in out and "$q$에 `gather`를 쓰세요." in out
+    assert "row by row" in out and "Uzu `gather` ĉe $q$." in out
 
 
 def test_generated_notebooks_out_of_date_fail_the_check(
@@ -250,58 +338,109 @@ def test_generated_notebooks_out_of_date_fail_the_check(
 ) -> None:
     _write_overlay(course, _translated())
     tr.main([])
-    _write_overlay(course, _translated().replace("# 제목", "# 새 제목"))
+    _write_overlay(course, _translated().replace("# Ĉefa titolo", "# Nova ĉefa titolo"))
     assert tr.main(["--check"]) == 1
-    assert "differs from what the generator writes" in capsys.readouterr().err
+    assert "differs from what the generator writes (run `make sync`)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     ("overlay", "kind"),
     [
-        (_translated().replace(" -->\n# 제목", " todo -->\n# 제목"), "todo"),
-        (_translated() + "\n<!-- cell: gone en: 000000000000 -->\n사라진 셀\n", "orphan"),
-        (_translated().replace("# 제목", "# Title again"), "english"),
-        (_translated().replace("$q$에 `gather`", "q에 `gather`"), "markup"),
-        (_translated().replace("# 제목", "**제목(title)**은"), "emphasis"),
+        (_translated().replace(" -->\n# Ĉefa", " todo -->\n# Ĉefa"), "todo"),
+        (_translated() + "\n<!-- cell: gone en: 000000000000 -->\nForiris\n", "orphan"),
+        (_translated().replace("# Ĉefa titolo", "# Title again"), "english"),
+        (_translated().replace("$q$.", "q."), "markup"),
+        (_translated().replace("# Ĉefa titolo", "**Ĉefa (title)**a"), "emphasis"),
     ],
     ids=["todo", "orphan", "english", "markup", "emphasis"],
 )
 def test_each_kind_of_problem_is_reported(course: Path, overlay: str, kind: str) -> None:
     _write_overlay(course, overlay)
     nb = read(course / "notebooks" / "solutions" / "01_x.ipynb")
-    found = tr.problems(nb, tr._overlay(course / tr.OVERLAY_DIR, "01_x.ipynb"), "01_x.ipynb")
+    found = tr.problems(
+        nb, tr._overlay(course / eo().overlay_dir, "01_x.ipynb"), "01_x.ipynb", eo()
+    )
     assert [p.kind for p in found] == [kind]
+    if kind == "english":
+        assert "translation has no Esperanto in it" in str(found[0])
+
+
+def test_without_letters_an_unchanged_english_cell_is_untranslated(course: Path) -> None:
+    """A language.toml without `letters`: a translation must differ from the English."""
+    (course / eo().overlay_dir / "language.toml").write_text('name = "Esperanto"\n')
+    _write_overlay(course, _translated().replace("# Ĉefa titolo", "# Title"))
+    nb = read(course / "notebooks" / "solutions" / "01_x.ipynb")
+    found = tr.problems(
+        nb, tr._overlay(course / eo().overlay_dir, "01_x.ipynb"), "01_x.ipynb", eo()
+    )
+    assert [(p.cell_id, p.kind) for p in found] == [("title", "english")]
+    assert eo().set_language_line == 'checks.set_language("eo")'
 
 
 def test_malformed_or_duplicate_headers_are_refused() -> None:
     with pytest.raises(ValueError, match="malformed entry header"):
-        tr.parse_overlay("<!-- cell: a en: xyz -->\n텍스트\n", "01_x.md")
+        tr.parse_overlay("<!-- cell: a en: xyz -->\ntext\n", "01_x.md")
     with pytest.raises(ValueError, match="appears twice"):
         tr.parse_overlay(
-            "<!-- cell: a en: 000000000000 -->\n가\n<!-- cell: a en: 000000000000 -->\n나\n"
+            "<!-- cell: a en: 000000000000 -->\na\n<!-- cell: a en: 000000000000 -->\nb\n"
         )
 
 
 def test_stub_adds_missing_cells_and_keeps_translations(course: Path) -> None:
     _write_overlay(course, _translated().split("\n\n")[0] + "\n")  # only the title translated
-    assert tr.stub() == [tr.OVERLAY_DIR / "01_x.md"]
-    entries = tr._overlay(course / tr.OVERLAY_DIR, "01_x.ipynb")
-    assert entries["title"].text == "# 제목" and not entries["title"].todo
+    assert tr.stub(eo()) == [eo().overlay_dir / "01_x.md"]
+    entries = tr._overlay(course / eo().overlay_dir, "01_x.ipynb")
+    assert entries["title"].text == "# Ĉefa titolo" and not entries["title"].todo
     assert entries["prose"].todo and entries["prose"].text == "Use `gather` on $q$."
-    assert tr.stub() == []  # idempotent
+    assert tr.stub(eo()) == []  # idempotent
     nbformat.write(_notebook(prose="New prose."), course / "notebooks" / "solutions" / "01_x.ipynb")
-    tr.stub()
-    assert tr._overlay(course / tr.OVERLAY_DIR, "01_x.ipynb")["prose"].text == "New prose."
+    tr.stub(eo())
+    assert tr._overlay(course / eo().overlay_dir, "01_x.ipynb")["prose"].text == "New prose."
 
 
-def test_a_notebook_that_never_imports_checks_is_refused() -> None:
+def test_stub_starts_a_new_language(course: Path) -> None:
+    assert tr.main(["--stub", "--lang", "fr"]) == 0
+    text = (course / "translations" / "fr" / "01_x.md").read_text(encoding="utf-8")
+    assert text.startswith("<!-- fr overlay of notebooks/solutions/01_x.ipynb")
+    assert f"<!-- cell: title en: {tr.source_hash('# Title')} todo -->" in text
+
+
+def test_a_notebook_that_never_imports_checks_is_refused(course: Path) -> None:
     nb = _notebook()
     nb.cells[2].source = "x = 1"
     with pytest.raises(ValueError, match="no code cell imports `checks`"):
-        tr.translate_notebook(nb, {}, "01_x.ipynb")
+        tr.translate_notebook(nb, {}, "01_x.ipynb", eo())
 
 
 def test_message_templates_are_found() -> None:
     templates = tr.message_templates()
     assert "✅ {exercise}: all {n} properties hold." in templates
     assert all(re.fullmatch(r"\w+\.py:\d+", where) for where in templates.values())
+
+
+def test_the_tool_names_no_language() -> None:
+    """Languages are data: no language code, folder or script in tools/translations.py's code
+    (its docstrings may show examples)."""
+    import ast
+
+    tree = ast.parse(Path(tr.__file__).read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    strings = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+    codes = [lang.code for lang in languages(ROOT / "translations")]
+    for text in strings:
+        assert text not in codes, f"tools/translations.py names the language {text!r}"
+        assert not any(f"/{code}" in text or f"{code}/" in text for code in codes), text
+        assert not re.search(r"[\u0080-\uffff]", text) or text.startswith("✅"), text
