@@ -54,9 +54,13 @@ def execute_in_place(path: Path, timeout: int = 900) -> float:
         nb,
         timeout=timeout,
         kernel_name="python3",
+        # Widget state (every quiz button's layout and style models) would double a
+        # notebook's size for nothing: a live kernel rebuilds the widgets on Run All.
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return seconds
 
