@@ -162,9 +162,12 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen, log: Path) ->
     raise AssertionError(f"{url} did not answer:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """JupyterLab on localhost serving a copy of notebooks/ (the originals stay untouched)."""
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on localhost serving a copy of notebooks/ (the originals stay untouched),
+    started once for the module's tests (each closes the notebooks it opens, and their
+    kernels)."""
+    tmp_path = tmp_path_factory.mktemp("lab")
     served = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     settings = tmp_path / "lab-settings"
@@ -200,9 +203,11 @@ def lab(tmp_path):
         stop(process)
 
 
-@pytest.fixture
-def page(tmp_path):
+@pytest.fixture(scope="module")
+def page(tmp_path_factory, fonts):
+    """One Chromium for the module's tests, started after the fonts are installed."""
     executable = chromium_executable()
+    tmp_path = tmp_path_factory.mktemp("chromium")
     profile = tmp_path / "chromium-profile"
     log = tmp_path / "chromium.log"
     with log.open("w") as out:
@@ -398,14 +403,15 @@ HANGUL_RENDERS = """(() => {
 })()"""
 
 
-def korean_font() -> None:
-    """A font with Hangul for Chromium: Debian's fonts-nanum, installed if missing (root)."""
+def korean_font() -> str:
+    """A font with Hangul for Chromium: Debian's fonts-nanum, installed if missing (root);
+    '' when there is one, else why the Korean test cannot run."""
     found = subprocess.run(["fc-list", ":lang=ko"], capture_output=True, text=True)
     if found.returncode == 0 and found.stdout.strip():
-        return
+        return ""
     how = "install fonts-nanum or fonts-noto-cjk to run this test"
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip(f"Korean browser test skipped: no font with Hangul; {how}")
+        return f"Korean browser test skipped: no font with Hangul; {how}"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     done = subprocess.run(
         ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", "fonts-nanum"],
@@ -415,12 +421,21 @@ def korean_font() -> None:
         timeout=900,
     )
     if done.returncode != 0:
-        pytest.skip(f"Korean browser test skipped: apt-get failed ({done.stderr[-300:]}); {how}")
+        return f"Korean browser test skipped: apt-get failed ({done.stderr[-300:]}); {how}"
+    return ""
+
+
+@pytest.fixture(scope="module")
+def fonts() -> str:
+    """The Korean font, installed before Chromium starts (it reads its font list once);
+    '' or why it is missing."""
+    return korean_font()
 
 
 @pytest.fixture
-def korean_font_installed():
-    korean_font()  # before Chromium starts, so that its font list includes it
+def korean_font_installed(fonts):
+    if fonts:
+        pytest.skip(fonts)
     yield
 
 
