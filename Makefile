@@ -85,18 +85,24 @@ sync-check: $(STAMP)
 exercises translations: sync
 check-exercises check-translations: sync-check
 
-# Lecture decks, English and Korean, in _build/slides/{en,ko}/ (open from disk, offline; the
-# first run installs reveal.js and MathJax with npm ci in tools/slides/). ANSWERS=1 writes the
-# instructor's decks with the exercise solutions, NN_name.answers.slides.html, beside them.
+# The translated editions: one per folder of translations/ with a language.toml (ko: Korean).
+LANGS := $(patsubst translations/%/language.toml,%,$(wildcard translations/*/language.toml))
+
+# Lecture decks, English and each translation, in _build/slides/{en,<lang>}/ (open from disk,
+# offline; the first run installs reveal.js and MathJax with npm ci in tools/slides/). ANSWERS=1
+# writes the instructor's decks with the exercise solutions, NN_name.answers.slides.html, beside them.
 SLIDES_ARGS := $(if $(filter-out 0,$(ANSWERS)),--answers)
 slides: $(STAMP)
 	$(BIN)/python -m tools.slides $(SLIDES_ARGS) notebooks/solutions _build/slides/en
-	$(BIN)/python -m tools.slides $(SLIDES_ARGS) notebooks/ko/solutions _build/slides/ko
+	@for lang in $(LANGS); do \
+	  echo "$(BIN)/python -m tools.slides $(SLIDES_ARGS) notebooks/$$lang/solutions _build/slides/$$lang"; \
+	  $(BIN)/python -m tools.slides $(SLIDES_ARGS) notebooks/$$lang/solutions _build/slides/$$lang || exit 1; \
+	done
 
 # Every slide of the built decks in headless Chromium (installed with apt-get if missing, as
 # root), offline: fails on a slide that overflows 1920x1080, naming the deck and the slide.
 slides-check: slides
-	$(BIN)/python -m tools.slides.browser check _build/slides/en/*.html _build/slides/ko/*.html
+	$(BIN)/python -m tools.slides.browser check _build/slides/en/*.html $(foreach lang,$(LANGS),_build/slides/$(lang)/*.html)
 
 # The instructor guide's pictures of the decks: three small PNGs per English deck.
 slides-screenshots: slides
@@ -114,13 +120,17 @@ $(GRADING_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,grading]"
 	@touch $@
 
-# Two nbgrader course directories, English and Korean (course ids deep-rl-course and
-# deep-rl-course-ko: both can be released on one hub), from the solution notebooks (stamped
-# copies, solution-only cells left out); then: cd $(GRADING_DIR) && PATH=$(abspath $(BIN)):$$PATH
-# nbgrader generate_assignment NN_name, and `make grade ASSIGNMENT=NN_name` (GRADING_DIR=...-ko).
+# One nbgrader course directory per edition, English and each translation (course ids
+# deep-rl-course and deep-rl-course-<lang>, in $(GRADING_DIR) and $(GRADING_DIR)-<lang>: all can
+# be released on one hub), from the solution notebooks (stamped copies, solution-only cells
+# left out); then: cd $(GRADING_DIR) && PATH=$(abspath $(BIN)):$$PATH nbgrader
+# generate_assignment NN_name, and `make grade ASSIGNMENT=NN_name` (GRADING_DIR=...-ko).
 assignments: $(GRADING_STAMP)
 	$(BIN)/python -m tools.grading assignments notebooks/solutions $(GRADING_DIR)
-	$(BIN)/python -m tools.grading assignments notebooks/ko/solutions $(GRADING_DIR)-ko --course-id deep-rl-course-ko
+	@for lang in $(LANGS); do \
+	  echo "$(BIN)/python -m tools.grading assignments notebooks/$$lang/solutions $(GRADING_DIR)-$$lang --course-id deep-rl-course-$$lang"; \
+	  $(BIN)/python -m tools.grading assignments notebooks/$$lang/solutions $(GRADING_DIR)-$$lang --course-id deep-rl-course-$$lang || exit 1; \
+	done
 
 # Grade every submission of one assignment, each in a bubblewrap sandbox (tools/grade.py);
 # replaces `nbgrader autograde`: scores go to the gradebook, reports to $(GRADING_DIR)/reports/.
@@ -149,8 +159,10 @@ classroom: $(CLASSROOM_STAMP) $(PROXY)
 	CLASSROOM_STATE=$(CLASSROOM_STATE) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 # The course on Colab-like package sets (IPython 7.34, ipywidgets 7.7.1, matplotlib 3.9,
-# NumPy 2.0 and 1.26, torch 2.13.0) without constraints.txt, each in its own venv under
-# _build/compat/: the runtime's tests and the notebooks' import and check paths (tools/compat.py).
+# NumPy 2.0 and 1.26, torch 2.13.0) without constraints.txt, each in its own venv in
+# ~/.cache/deep-rl-course/compat/ (built when its requirements change, else reused, so a fresh
+# clone installs only the course package): the runtime's tests and the notebooks' import and
+# check paths (tools/compat.py).
 .PHONY: compat
 compat: $(STAMP)
 	$(BIN)/python -m tools.compat
