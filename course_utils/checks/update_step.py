@@ -238,7 +238,7 @@ def check_dqn_update(chk: Check) -> None:
         raise _wrong_step(
             chk, q_network, initial, after, expected, unclipped, mistakes, max_grad_norm
         )
-    chk.holds(_("returns the loss before the step"))
+    chk.holds(_("the parameters take one clipped gradient step"))
 
     # 5. the loss returned is the one before the step
     if abs(got - pre_loss) > 1e-4 * max(1.0, abs(pre_loss)):

@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import functools
+import io
 import re
 import string
 from collections import Counter
@@ -23,8 +25,9 @@ from typing import Any
 import pytest
 
 from course_utils import checks
-from course_utils.checks import ExerciseFailure
+from course_utils.checks import ExerciseFailure, harness
 from course_utils.checks.catalogue import KO, PARTICLES, PARTS, SUCCESS, translate_success_lines
+from course_utils.checks.harness import Check
 from tests.runtime import (
     test_checks_policies,
     test_checks_replay_memory,
@@ -295,6 +298,33 @@ def failure(name: str, function: Callable[..., Any]) -> str:
     return str(raised.value)
 
 
+# Properties a check verifies on every call and does not count (the function runs, leaves
+# its inputs alone, uses its arguments), and diagnoses named after a special case of a
+# counted property.
+NOT_COUNTED = re.compile(
+    r"your function runs on a small example|`[^`]+` runs on a small example"
+    r"|your function leaves its inputs unchanged|uses its arguments, not the notebook's globals"
+    r"|output shape is \(B, H\) = .*|`len\(memory\)` never exceeds the capacity"
+)
+HEADER = re.compile(r"^❌ \w+(?: \(needs Exercise [\d.]+ first\))?: (.*) -- failed\.$", re.M)
+
+
+@functools.cache
+def recorded(name: str) -> frozenset[str]:
+    """The properties the first correct implementation of check ``name`` records (English)."""
+    made: list[Check] = []
+
+    class Recording(Check):
+        def __init__(self, exercise: str, function: Any) -> None:
+            super().__init__(exercise, function)
+            made.append(self)
+
+    body = getattr(checks, name).__wrapped__
+    with contextlib.redirect_stdout(io.StringIO()):
+        harness._run(name.removeprefix("check_"), fresh(CORRECT[name][0]), body, make=Recording)
+    return frozenset(made[-1].properties)
+
+
 def cause_line(message: str, label: str) -> str:
     return next(line for line in message.splitlines() if line.strip().startswith(label))
 
@@ -309,6 +339,10 @@ def test_buggy_implementation_is_diagnosed_in_korean(
     name: str, function: Callable[..., Any], phrase: str
 ) -> None:
     english = failure(name, function)
+    prop = HEADER.search(english).group(1)  # type: ignore[union-attr]
+    assert prop in recorded(name) or NOT_COUNTED.fullmatch(prop), (
+        f"{prop!r} can fail but is not counted when it holds (chk.holds is missing)"
+    )
     checks.set_language("ko")
     try:
         message = failure(name, function)

@@ -109,7 +109,9 @@ def test_a_hangul_syllable_takes_the_particle_of_its_final(syllable: str, key: s
 def test_the_catalogue_marks_particles_instead_of_writing_both_forms() -> None:
     both = [form for _c, _v, form in PARTICLES.values()]
     left = [v for v in KO.values() for form in both if "}" + form in v or "}`" + form in v]
-    assert not left, "write {을}, {이}, ... after a placeholder, not both forms:\n" + "\n".join(left)
+    assert not left, "write {을}, {이}, ... after a placeholder, not both forms:\n" + "\n".join(
+        left
+    )
 
 
 def test_a_korean_diagnosis_picks_the_particle() -> None:
