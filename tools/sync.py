@@ -8,7 +8,7 @@ from them, in this order (each step reads what the ones before it wrote)::
     2. launch cells        python -m tools.launch_cells notebooks/solutions       (in place)
     3. grading stamp       python -m tools.grading stamp notebooks/solutions      (in place)
     4. student notebooks   python -m tools.student_notebooks notebooks/solutions notebooks
-    5. translation stubs   python -m tools.translations --stub --lang <each>  (write only)
+    5. translation stubs   python -m tools.translations --stub       (write only; every language)
     6. translations        python -m tools.translations
     7. deploy links        python -m tools.deploy_links
     8. course maps         python -m tools.course_map          (README.md, README.<lang>.md)
