@@ -7,10 +7,11 @@ kernel, and one extra cell, executed in the same kernel, prints the notebook's r
 Notebook contract: a code cell tagged ``parameters`` holding ``SEED = 0``; after execution the
 kernel holds ``eval_returns`` (100 greedy returns), ``training_seconds``, ``total_steps`` and
 ``stats`` with the lists ``"Returns"`` and ``"Steps"`` (cumulative env steps per episode).
-Optional: ``check_steps`` (environment steps the greedy checks during training took) and
-``checks_done`` (how many checks ran); each one the kernel lacks is read from the line the
-training loop prints ("... after N checks (M steps of checks)"), as today's notebooks keep
-both inside their training function.
+Optional: ``greedy_checks``, the :class:`course_utils.GreedyChecks` of the training run, whose
+``steps`` (environment steps the greedy checks took) and ``done`` (how many checks ran) are
+read; else ``check_steps`` and ``checks_done``; what the kernel lacks is read from the line
+the training loop prints ("... after N checks (M steps of checks)",
+``GreedyChecks.summary()``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ RESULT_PROBE = (
 import json as _bench_json, sys as _bench_sys
 import numpy as _bench_np
 _bench_torch = _bench_sys.modules.get("torch")
+def _bench_checks(attribute, name):
+    if hasattr(globals().get("greedy_checks"), attribute):
+        return int(getattr(globals()["greedy_checks"], attribute))
+    return int(globals()[name]) if name in globals() else None
 print({marker!r} + _bench_json.dumps({{
     "torch_threads": _bench_torch.get_num_threads() if _bench_torch else None,
     "eval_returns": _bench_np.asarray(eval_returns, dtype=float).ravel().tolist(),
@@ -81,8 +86,8 @@ print({marker!r} + _bench_json.dumps({{
         "returns": [float(r) for r in stats["Returns"]],
     }},
     "peak_rss_kib": peak_rss_kib(),
-    "check_steps": int(globals()["check_steps"]) if "check_steps" in globals() else None,
-    "checks": int(globals()["checks_done"]) if "checks_done" in globals() else None,
+    "check_steps": _bench_checks("steps", "check_steps"),
+    "checks": _bench_checks("done", "checks_done"),
 }}))
 """
 )

@@ -28,7 +28,7 @@ from benchmarks.tasks import TASKS, CheckProtocol  # noqa: E402
 # The contract of notebooks 03 and 04, in a notebook that trains nothing. Its greedy return
 # depends on SEED (seed 0: 470, unsolved; seed 1: 480, solved), so the injection shows. It
 # prints its number of checks like the notebooks do, seed 0 with their steps; seed 1 exposes
-# `check_steps` instead.
+# `check_steps` instead, and seed 2 a `greedy_checks` object, as the notebooks do.
 FAKE_CELLS = [
     ("parameters", "SEED = 0"),
     (
@@ -44,7 +44,10 @@ FAKE_CELLS = [
         "steps = ' (1,234 steps of checks)' if SEED == 0 else ''\n"
         "print(f'{total_steps} steps, 30 episodes; best greedy check 1.0 after {SEED + 2} checks{steps}')\n"
         "if SEED == 1:\n"
-        "    check_steps = 123",
+        "    check_steps = 123\n"
+        "if SEED == 2:\n"
+        "    from types import SimpleNamespace\n"
+        "    greedy_checks = SimpleNamespace(steps=4_567, done=9)",
     ),
 ]
 
@@ -101,23 +104,23 @@ def test_course_side_runs_without_sb3(tmp_path: Path) -> None:
     """Two seeds of the fake notebook, the whole-course pass and the report; no SB3 needed."""
     fake = write_fake_notebook(tmp_path / "solutions" / "fake.ipynb")
     out = tmp_path / "out"
-    argv = ["--tiny", "--seeds", "2", "--tasks", "cartpole", "--no-reference"]
+    argv = ["--tiny", "--seeds", "3", "--tasks", "cartpole", "--no-reference"]
     argv += ["--notebook", f"cartpole={fake}", "--solutions-dir", str(fake.parent)]
     argv += ["--parts", "training,whole-course", "--out-dir", str(out)]
     assert run.main(argv) == 0
 
     results = json.loads((out / "results.json").read_text())
     runs = results["runs"]
-    assert [(r["seed"], r["agent"]) for r in runs] == [(0, "course"), (1, "course")]
+    assert [(r["seed"], r["agent"]) for r in runs] == [(0, "course"), (1, "course"), (2, "course")]
     for r in runs:
         assert r.get("error") is None
         assert r["eval_returns"] == [470.0 + 10 * r["seed"]] * 100  # SEED reached the notebook
         assert r["total_steps"] == r["curve"]["steps"][-1] > 0
         assert len(r["curve"]["returns"]) == 30
         assert r["peak_rss_kib"] > 10_000 and r["training_seconds"] >= 0
-        assert r["checks"] == r["seed"] + 2  # read from the printed line
-    assert [r["check_steps"] for r in runs] == [1234, 123]  # printed, or the kernel's variable
-    assert [TASKS["cartpole"].solved(r["eval_returns"]) for r in runs] == [False, True]
+    assert [r["checks"] for r in runs] == [2, 3, 9]  # printed, or read from greedy_checks
+    assert [r["check_steps"] for r in runs] == [1234, 123, 4567]  # printed, or the kernel's
+    assert [TASKS["cartpole"].solved(r["eval_returns"]) for r in runs] == [False, True, True]
     assert (out / "runs" / "cartpole-seed1.ipynb").exists()
 
     course = results["whole_course"]
@@ -126,7 +129,7 @@ def test_course_side_runs_without_sb3(tmp_path: Path) -> None:
 
     markdown = (out / "RESULTS.md").read_text()
     assert "## CartPole-v1" in markdown and "| course notebook |" in markdown
-    assert "1/2" in markdown  # seeds solved
+    assert "2/3" in markdown  # seeds solved
     assert "## Executing the whole course" in markdown
     png = out / "learning_curves.png"
     assert png.exists() and png.stat().st_size < 200_000
