@@ -7,6 +7,8 @@ correct implementation passes, not only the reference one. It either prints one 
 line or raises :class:`ExerciseFailure` (an ``AssertionError``) that says which property
 failed, what was expected, what came back, the likely cause and a hint.
 ``checks.set_language("ko")`` shows the messages in Korean, ``"en"`` in English again.
+A new check is written with :mod:`course_utils.checks.harness` (its docstring shows how);
+``all N properties hold`` counts the properties the check recorded as it verified them.
 
 Checks run on the CPU and are safe from the student's code (``_guard``):
 
@@ -45,7 +47,6 @@ course_utils.checks.ExerciseFailure: ...
 ...
 """
 
-from course_utils.checks.harness import ExerciseFailure
 from course_utils.checks._i18n import get_language, set_language
 from course_utils.checks._inputs import GAMMA as GAMMA
 from course_utils.checks._inputs import N_ACTIONS as N_ACTIONS
@@ -57,6 +58,7 @@ from course_utils.checks.beyond import (
     check_n_step_targets,
     check_prioritized_sample,
 )
+from course_utils.checks.harness import ExerciseFailure
 from course_utils.checks.loss import check_q_loss
 from course_utils.checks.neural_networks import check_gradient_descent_step, check_linear_layer
 from course_utils.checks.policies import check_epsilon_greedy_policy
