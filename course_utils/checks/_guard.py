@@ -66,7 +66,7 @@ def _exercise_numbers() -> dict[str, str]:
 EXERCISES = _exercise_numbers()
 
 
-# How deep the check is inside the student's code now (``_Check.call`` counts).
+# How deep the check is inside the student's code now (``Check.call`` counts).
 _in_student_code = 0
 
 
