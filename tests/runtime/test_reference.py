@@ -17,7 +17,12 @@ from course_utils import checks, reference
 from course_utils.checks import ExerciseFailure
 from course_utils.checks.harness import EXERCISES
 
-FUNCTIONS = sorted(name for name in EXERCISES if name != "replay_memory")
+# Notebook 06's exercises have no reference: no later notebook builds on them.
+FUNCTIONS = sorted(
+    name
+    for name, number in EXERCISES.items()
+    if name != "replay_memory" and int(number.split(".")[0]) <= 5
+)
 NOTICE = "you are using the reference implementation; the rest of the notebook runs, the exercise counts as not done."
 
 
