@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import types
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -308,13 +307,17 @@ def test_the_student_edition_carries_no_solutions(tmp_path: Path) -> None:
     assert any("solution region" in p for p in student_edition.check_tree(tree))
 
 
-def test_the_student_edition_is_committed_to_its_branch(tmp_path: Path) -> None:
+def test_the_student_edition_is_committed_to_its_branch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     bare = tmp_path / "course.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
-    run = [sys.executable, "-m", "tools.student_edition", "--into", str(bare), "--allow-dirty"]
+    # `python -m tools.student_edition --into ... --allow-dirty`, run from the repository in
+    # this process (its git commands are the subprocesses that matter)
+    monkeypatch.chdir(REPO)
     for _ in range(2):  # the second run finds nothing to commit
-        done = subprocess.run(run, cwd=REPO, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        code = student_edition.main(["--into", str(bare), "--allow-dirty"])
+        assert code == 0, capsys.readouterr().err
     log = subprocess.run(
         ["git", "--git-dir", str(bare), "log", "--format=%s", STUDENT_BRANCH],
         capture_output=True,
