@@ -655,6 +655,8 @@ def check(
 
 
 def _run(exercise: str, student: Any, body: Callable[[Check], None], make: type = Check) -> None:
+    """Run ``body`` on a ``make(exercise, student)`` (a :class:`Check`, or a subclass that a
+    test uses to read the properties recorded) as :func:`check` describes."""
     __tracebackhide__ = True
     if _is_reference(student):
         _reference_used(exercise)
