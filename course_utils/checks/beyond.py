@@ -17,18 +17,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from course_utils.checks._harness import (
-    _Check,
-    _expect_float32,
-    _expect_shape,
-    _expect_tensor,
-    _expect_values,
-    _isolated,
-    _show,
-    _Variant,
-)
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import GAMMA, _close, _seeded_rngs
+from course_utils.checks.harness import Check, Variant, check, show
 
 __all__ = [
     "check_n_step_targets",
@@ -97,12 +88,12 @@ def _n_step_inputs() -> tuple[Tensor, Tensor, Tensor, Tensor]:
     return reward_bn, terminated_bn, truncated_bn, next_value_bn
 
 
-def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]:
+def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[Variant]:
     def target(**mistake: Any) -> Tensor:
         return _n_step(*inputs, gamma, **mistake)
 
     return [
-        _Variant(
+        Variant(
             target(stop_at_terminal=False, stop_at_truncation=False),
             _(
                 "the n rewards were summed whatever happened inside them: where an episode ends "
@@ -114,7 +105,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
                 "bootstrap from that step."
             ),
         ),
-        _Variant(
+        Variant(
             target(stop_at_truncation=False),
             _(
                 "the sum runs on past a truncation: a time-limit cut ends the episode too, and "
@@ -125,7 +116,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
                 "between the two."
             ),
         ),
-        _Variant(
+        Variant(
             target(mask_terminal=False),
             _(
                 "the target bootstraps across a terminal state: after `terminated` there is no "
@@ -133,7 +124,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
             ),
             _("add the bootstrap term only where the step that ends the sum is not terminal."),
         ),
-        _Variant(
+        Variant(
             target(truncation_bootstraps=False),
             _(
                 "a truncation was treated as a terminal state: the state where a time limit cut "
@@ -141,7 +132,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
             ),
             _("mask the bootstrap with `terminated` only, never with `truncated` or `done`."),
         ),
-        _Variant(
+        Variant(
             target(fixed_power=True),
             _(
                 "the bootstrap is always discounted by γ^n: where the sum stops after m < n "
@@ -149,7 +140,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
             ),
             _("discount the bootstrap by γ to the number of rewards actually summed."),
         ),
-        _Variant(
+        Variant(
             target(last_column=True),
             _(
                 "the bootstrap value was taken from the last column of next_value_bn: where the "
@@ -157,7 +148,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
             ),
             _("take `next_value_bn[:, k]` of the step k that ends the sum."),
         ),
-        _Variant(
+        Variant(
             target(reward_power=1, bootstrap_power=1),
             _(
                 "every power of γ is one too high: the first reward arrives now and is not "
@@ -165,7 +156,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
             ),
             _("reward k gets γ^k, counting from k = 0; the bootstrap after m rewards γ^m."),
         ),
-        _Variant(
+        Variant(
             target(bootstrap_power=-1),
             _(
                 "the bootstrap is discounted one step too little: after m rewards the state "
@@ -173,7 +164,7 @@ def _n_step_variants(inputs: tuple[Tensor, ...], gamma: float) -> list[_Variant]
             ),
             _("reward k gets γ^k, counting from k = 0; the bootstrap after m rewards γ^m."),
         ),
-        _Variant(
+        Variant(
             target(bootstrap=False),
             _(
                 "the bootstrap term is missing: where the episode goes on after the n steps, "
@@ -196,8 +187,8 @@ def _random_n_step_inputs(n: int, seed: int) -> tuple[Tensor, Tensor, Tensor, Te
     return reward_bn, terminated_bn, truncated_bn, next_value_bn
 
 
-@_isolated
-def check_n_step_targets(chk: _Check) -> None:
+@check("n_step_targets")
+def check_n_step_targets(chk: Check) -> None:
     """Check ``n_step_targets(reward_bn, terminated_bn, truncated_bn, next_value_bn, gamma)
     -> (B, 1)``.
 
@@ -208,21 +199,20 @@ def check_n_step_targets(chk: _Check) -> None:
     """
     inputs = _n_step_inputs()
     expected = _n_step(*inputs, GAMMA)
-    got = _expect_tensor(chk, chk.call(*inputs, GAMMA), "target_b")
-    _expect_shape(chk, got, (len(expected), 1), _("one target per sampled transition"))
-    _expect_float32(chk, got)
+    got = chk.expect_tensor(chk.call(*inputs, GAMMA), "target_b")
+    chk.expect_shape(got, (len(expected), 1), _("one target per sampled transition"))
+    chk.expect_float32(got)
     variants = _n_step_variants(inputs, GAMMA)
-    _expect_values(
-        chk,
+    chk.expect_values(
         _("targets equal Σ_k γ^k·r_k + γ^m·(1 − terminated)·v, stopped at the episode's end"),
-        got,
-        expected,
-        variants,
-        _(
+        got=got,
+        expected=expected,
+        variants=variants,
+        cause=_(
             "the numbers differ from the n-step target in a way none of the usual mistakes "
             "explains."
         ),
-        _(
+        hint=_(
             "work row by row on paper: rows 1 and 4 end in a terminal state, rows 2 and 5 are "
             "truncated, row 0 runs the full n steps."
         ),
@@ -232,25 +222,25 @@ def check_n_step_targets(chk: _Check) -> None:
         expected = _n_step(*other, 0.8)
         got = chk.call(*other, 0.8)
         if _close(got, expected):
-            chk.ok()
+            chk.holds(_("works for any n and any gamma"))
             continue
         raise chk.fail(
             _("works for any n and any gamma"),
-            _("for n = {n}, gamma = 0.8: {value}").format(n=n, value=_show(expected)),
-            _show(got),
-            _(
+            expected=_("for n = {n}, gamma = 0.8: {value}").format(n=n, value=show(expected)),
+            got=show(got),
+            cause=_(
                 "right for n = 3 and gamma = 0.9, wrong for another n or gamma: a number is "
                 "hard-coded, or the loop does not run over all n columns."
             ),
-            _("read n from `reward_bn.shape[1]` and use the `gamma` argument."),
+            hint=_("read n from `reward_bn.shape[1]` and use the `gamma` argument."),
         )
 
 
 # --------------------------------------------------------------------------- 6.2 dueling head
 
 
-@_isolated
-def check_dueling_q_values(chk: _Check) -> None:
+@check("dueling_q_values")
+def check_dueling_q_values(chk: Check) -> None:
     """Check ``dueling_q_values(value_b, advantage_b) -> (B, A)``: V + A − mean_a A.
 
     Properties: shape, dtype, values (with the mistakes that skip or misplace the centring),
@@ -261,12 +251,12 @@ def check_dueling_q_values(chk: _Check) -> None:
     value_b = torch.tensor([[1.0], [-2.0], [0.5], [3.0]])
     advantage_b = torch.randn(4, 3, generator=generator) * 2
     expected = value_b + advantage_b - advantage_b.mean(dim=1, keepdim=True)
-    got = _expect_tensor(chk, chk.call(value_b, advantage_b), "q_values_b")
-    _expect_shape(chk, got, (4, 3), _("one Q-value per state and action"))
-    _expect_float32(chk, got)
+    got = chk.expect_tensor(chk.call(value_b, advantage_b), "q_values_b")
+    chk.expect_shape(got, (4, 3), _("one Q-value per state and action"))
+    chk.expect_float32(got)
     max_hint = _("subtract `advantage_b.mean(dim=1, keepdim=True)`.")
     variants = [
-        _Variant(
+        Variant(
             value_b + advantage_b,
             _(
                 "the advantages were not centred: Q = V + A is not identifiable, since V + c and "
@@ -274,7 +264,7 @@ def check_dueling_q_values(chk: _Check) -> None:
             ),
             max_hint,
         ),
-        _Variant(
+        Variant(
             value_b + advantage_b - advantage_b.max(dim=1, keepdim=True).values,
             _(
                 "the maximum advantage was subtracted: that is the paper's first form; this "
@@ -282,12 +272,12 @@ def check_dueling_q_values(chk: _Check) -> None:
             ),
             max_hint,
         ),
-        _Variant(
+        Variant(
             advantage_b - advantage_b.mean(dim=1, keepdim=True),
             _("the value stream is missing: Q = V + (A − mean A)."),
             _("add `value_b`; its (B, 1) shape broadcasts over the actions."),
         ),
-        _Variant(
+        Variant(
             value_b + advantage_b - advantage_b.mean(),
             _(
                 "the mean was taken over the whole batch: each state's advantages are centred "
@@ -295,36 +285,37 @@ def check_dueling_q_values(chk: _Check) -> None:
             ),
             max_hint,
         ),
-        _Variant(
+        Variant(
             value_b + advantage_b - advantage_b.mean(dim=0, keepdim=True),
             _("the mean was taken over the batch (dim 0), not over the actions (dim 1)."),
             max_hint,
         ),
     ]
-    _expect_values(
-        chk,
+    chk.expect_values(
         _("Q equals V + A − mean over actions of A"),
-        got,
-        expected,
-        variants,
-        _("the numbers differ from V + A − mean_a A in a way none of the usual mistakes explains."),
-        _("print value_b, advantage_b and your result for one row and compare by hand."),
+        got=got,
+        expected=expected,
+        variants=variants,
+        cause=_(
+            "the numbers differ from V + A − mean_a A in a way none of the usual mistakes explains."
+        ),
+        hint=_("print value_b, advantage_b and your result for one row and compare by hand."),
     )
     shifted = chk.call(value_b, advantage_b + 5.0)
     if _close(shifted, expected):
-        chk.ok()
+        chk.holds(_("identifiable: a constant added to every advantage changes no Q-value"))
     else:
         raise chk.fail(
             _("identifiable: a constant added to every advantage changes no Q-value"),
-            _show(expected),
-            _show(shifted),
-            _("the advantages are not centred on their mean over actions."),
-            max_hint,
+            expected=show(expected),
+            got=show(shifted),
+            cause=_("the advantages are not centred on their mean over actions."),
+            hint=max_hint,
         )
     _expect_dueling_gradients(chk, value_b, advantage_b)
 
 
-def _expect_dueling_gradients(chk: _Check, value_b: Tensor, advantage_b: Tensor) -> None:
+def _expect_dueling_gradients(chk: Check, value_b: Tensor, advantage_b: Tensor) -> None:
     """Backward through a weighted sum: ∂/∂V = Σ_a w_a, ∂/∂A = w − mean_a w."""
     weight_b = torch.tensor([[1.0, -2.0, 0.5], [0.0, 1.0, 3.0], [2.0, 2.0, -1.0], [1.0, 0.0, 0.0]])
     value_b = value_b.clone().requires_grad_(True)
@@ -333,13 +324,13 @@ def _expect_dueling_gradients(chk: _Check, value_b: Tensor, advantage_b: Tensor)
     if not q_values_b.requires_grad:
         raise chk.fail(
             _("gradients reach both streams"),
-            _("a result that requires grad"),
-            _show(q_values_b),
-            _(
+            expected=_("a result that requires grad"),
+            got=show(q_values_b),
+            cause=_(
                 "the result left autograd (`.detach()`, `torch.no_grad()`, `.item()`, numpy): "
                 "no gradient would reach the network."
             ),
-            _("combine the two streams with tensor operations only."),
+            hint=_("combine the two streams with tensor operations only."),
         )
     (q_values_b * weight_b).sum().backward()
     expected_value = weight_b.sum(dim=1, keepdim=True)
@@ -349,7 +340,7 @@ def _expect_dueling_gradients(chk: _Check, value_b: Tensor, advantage_b: Tensor)
         ("advantage_b", advantage_b.grad, expected_advantage, weight_b),
     ):
         if grad is not None and _close(grad, wanted):
-            chk.ok()
+            chk.holds(_("gradients reach both streams"))
             continue
         if grad is None:
             cause = _("no gradient reached {name}: that stream was detached.").format(name=name)
@@ -365,10 +356,10 @@ def _expect_dueling_gradients(chk: _Check, value_b: Tensor, advantage_b: Tensor)
             )
         raise chk.fail(
             _("gradients reach both streams"),
-            _("{name}.grad = {value}").format(name=name, value=_show(wanted)),
-            _show(grad) if grad is not None else "None",
-            cause,
-            _("no `.detach()` or `torch.no_grad()` inside the head: the formula only."),
+            expected=_("{name}.grad = {value}").format(name=name, value=show(wanted)),
+            got=show(grad) if grad is not None else "None",
+            cause=cause,
+            hint=_("no `.detach()` or `torch.no_grad()` inside the head: the formula only."),
         )
 
 
@@ -386,31 +377,32 @@ def _probabilities(priorities: Tensor, alpha: float) -> Tensor:
     return scaled / scaled.sum()
 
 
-def _expect_sample_types(chk: _Check, result: Any) -> tuple[Tensor, Tensor]:
+def _expect_sample_types(chk: Check, result: Any) -> tuple[Tensor, Tensor]:
     if not (isinstance(result, tuple | list) and len(result) == 2):
         raise chk.fail(
             _("returns (index_b, weight_b)"),
-            _("a pair: the sampled indices and their weights"),
-            _show(result),
-            _("the function returns something other than two values."),
-            _("end with `return index_b, weight_b`."),
+            expected=_("a pair: the sampled indices and their weights"),
+            got=show(result),
+            cause=_("the function returns something other than two values."),
+            hint=_("end with `return index_b, weight_b`."),
         )
-    index_b = _expect_tensor(chk, result[0], "index_b")
-    weight_b = _expect_tensor(chk, result[1], "weight_b")
+    index_b = chk.expect_tensor(result[0], "index_b")
+    weight_b = chk.expect_tensor(result[1], "weight_b")
     if index_b.shape != (BATCH,) or index_b.dtype != torch.int64:
         raise chk.fail(
             _("index_b is (batch_size,) int64"),
-            _("shape ({batch},), int64").format(batch=BATCH),
-            _show(index_b),
-            _("the indices have another shape or type than the exercise's docstring says."),
-            _(
+            expected=_("shape ({batch},), int64").format(batch=BATCH),
+            got=show(index_b),
+            cause=_("the indices have another shape or type than the exercise's docstring says."),
+            hint=_(
                 "`torch.multinomial(probabilities, batch_size, replacement=True)` returns "
                 "exactly that."
             ),
         )
-    chk.ok()
-    _expect_shape(chk, weight_b, (BATCH, 1), _("one weight per sampled transition"))
-    _expect_float32(chk, weight_b)
+    chk.holds(_("returns (index_b, weight_b)"))
+    chk.holds(_("index_b is (batch_size,) int64"))
+    chk.expect_shape(weight_b, (BATCH, 1), _("one weight per sampled transition"))
+    chk.expect_float32(weight_b)
     return index_b, weight_b
 
 
@@ -435,16 +427,16 @@ def _sampling_variants(priorities: Tensor) -> list[tuple[Tensor, str]]:
     ]
 
 
-def _expect_distribution(chk: _Check, index_calls: Tensor, priorities: Tensor) -> None:
+def _expect_distribution(chk: Check, index_calls: Tensor, priorities: Tensor) -> None:
     """Counts of each index within SIGMAS binomial standard deviations of CALLS·BATCH·P(i)."""
     draws = CALLS * BATCH
     if bool((index_calls < 0).any()) or bool((index_calls >= len(priorities)).any()):
         raise chk.fail(
             _("indices are positions in the memory"),
-            _("indices in 0 … {last}").format(last=len(priorities) - 1),
-            _show(index_calls.unique()),
-            _("an index outside the memory was returned."),
-            _("draw from `range(len(priorities))`."),
+            expected=_("indices in 0 … {last}").format(last=len(priorities) - 1),
+            got=show(index_calls.unique()),
+            cause=_("an index outside the memory was returned."),
+            hint=_("draw from `range(len(priorities))`."),
         )
     counts = torch.bincount(index_calls.flatten(), minlength=len(priorities)).double()
 
@@ -459,17 +451,19 @@ def _expect_distribution(chk: _Check, index_calls: Tensor, priorities: Tensor) -
     if repeats == 0:  # P(no repeat in one batch) < 0.15 here: 2000 such batches never happen
         raise chk.fail(
             _("indices are drawn with replacement"),
-            _("some batches with an index twice, as independent draws give"),
-            _("no batch of {calls} repeats an index").format(calls=CALLS),
-            _(
+            expected=_("some batches with an index twice, as independent draws give"),
+            got=_("no batch of {calls} repeats an index").format(calls=CALLS),
+            cause=_(
                 "the batch was drawn without replacement (`torch.multinomial` defaults to "
                 "replacement=False, `np.random.choice(..., replace=False)`): then P(i) is not "
                 "the distribution of each draw, and the weights no longer correct for it."
             ),
-            _("pass `replacement=True` to `torch.multinomial`."),
+            hint=_("pass `replacement=True` to `torch.multinomial`."),
         )
     if fits(wanted):
-        chk.ok()
+        chk.holds(_("indices are positions in the memory"))
+        chk.holds(_("indices are drawn with replacement"))
+        chk.holds(_("indices follow P(i) = p_i^alpha / Σ_k p_k^alpha"))
         return
     cause = _(
         "the frequencies differ from p_i^alpha / Σ_k p_k^alpha by more than chance explains "
@@ -481,10 +475,14 @@ def _expect_distribution(chk: _Check, index_calls: Tensor, priorities: Tensor) -
             break
     raise chk.fail(
         _("indices follow P(i) = p_i^alpha / Σ_k p_k^alpha"),
-        _("frequencies {value}").format(value=_show(wanted.float())),
-        _("frequencies {value} over {draws} draws").format(value=_show(frequencies), draws=draws),
-        cause,
-        _("`probabilities = priorities ** alpha`, divided by its sum, then `torch.multinomial`."),
+        expected=_("frequencies {value}").format(value=show(wanted.float())),
+        got=_("frequencies {value} over {draws} draws").format(
+            value=show(frequencies), draws=draws
+        ),
+        cause=cause,
+        hint=_(
+            "`probabilities = priorities ** alpha`, divided by its sum, then `torch.multinomial`."
+        ),
     )
 
 
@@ -502,13 +500,13 @@ def _weights(index_b: Tensor, priorities: Tensor, alpha: float, beta: float, nor
 
 
 def _expect_weights(
-    chk: _Check, index_calls: Tensor, weight_calls: Tensor, priorities: Tensor
+    chk: Check, index_calls: Tensor, weight_calls: Tensor, priorities: Tensor
 ) -> None:
     """w_i = (N·P(i))^(−β), divided by the largest weight (of the batch or of the memory)."""
     for norm in ("batch", "memory"):
         expected = torch.stack([_weights(i, priorities, ALPHA, BETA, norm) for i in index_calls])
         if _close(weight_calls, expected):
-            chk.ok()
+            chk.holds(_("weights are (N·P(i))^(−beta) / max weight"))
             return
     expected = torch.stack([_weights(i, priorities, ALPHA, BETA, "batch") for i in index_calls])
     variants = [
@@ -546,25 +544,27 @@ def _expect_weights(
         if _close(weight_calls, value):
             raise chk.fail(
                 _("weights are (N·P(i))^(−beta) / max weight"),
-                _show(expected[0]),
-                _show(weight_calls[0]),
-                cause,
-                hint,
+                expected=show(expected[0]),
+                got=show(weight_calls[0]),
+                cause=cause,
+                hint=hint,
             )
     raise chk.fail(
         _("weights are (N·P(i))^(−beta) / max weight"),
-        _show(expected[0]),
-        _show(weight_calls[0]),
-        _(
+        expected=show(expected[0]),
+        got=show(weight_calls[0]),
+        cause=_(
             "the weights differ from (N·P(i))^(−beta), normalised by the batch's or the "
             "memory's largest weight, in a way none of the usual mistakes explains."
         ),
-        _("`weight_b = (len(priorities) * probabilities[index_b]) ** -beta`, divided by its max."),
+        hint=_(
+            "`weight_b = (len(priorities) * probabilities[index_b]) ** -beta`, divided by its max."
+        ),
     )
 
 
-@_isolated
-def check_prioritized_sample(chk: _Check) -> None:
+@check("prioritized_sample")
+def check_prioritized_sample(chk: Check) -> None:
     """Check ``prioritized_sample(priorities, batch_size, alpha, beta) -> (index_b, weight_b)``:
     ``batch_size`` indices drawn with replacement with P(i) = p_i^α / Σ_k p_k^α, shape
     ``(batch_size,)`` int64, and weights ``(batch_size, 1)`` float32, w_i = (N·P(i))^(−β)
@@ -585,14 +585,16 @@ def check_prioritized_sample(chk: _Check) -> None:
     _expect_weights(chk, torch.stack(indices[:50]), torch.stack(weights[:50]), priorities)
     uniform = chk.call(priorities, BATCH, 0.0, 0.0)[1]
     if _close(uniform, torch.ones(BATCH, 1)):
-        chk.ok()
+        chk.holds(_("uses the alpha and beta it is given"))
         return
     raise chk.fail(
         _("uses the alpha and beta it is given"),
-        _("with alpha = 0 and beta = 0: weights {value}").format(value=_show(torch.ones(BATCH, 1))),
-        _show(uniform),
-        _("the result does not follow the arguments: alpha or beta is hard-coded."),
-        _("use the function's `alpha` and `beta` arguments."),
+        expected=_("with alpha = 0 and beta = 0: weights {value}").format(
+            value=show(torch.ones(BATCH, 1))
+        ),
+        got=show(uniform),
+        cause=_("the result does not follow the arguments: alpha or beta is hard-coded."),
+        hint=_("use the function's `alpha` and `beta` arguments."),
     )
 
 
@@ -605,30 +607,34 @@ def _minatar_states(channels: int, rows: int, seed: int) -> Tensor:
     return torch.rand(rows, 10, 10, channels, generator=generator) < 0.1
 
 
-def _build(chk: _Check, channels: int, actions: int) -> nn.Module:
+def _build(chk: Check, channels: int, actions: int) -> nn.Module:
     network = chk.call(channels, actions, names=["in_channels", "num_actions"])
     if not isinstance(network, nn.Module):
         raise chk.fail(
             _("ConvQNetwork(in_channels, num_actions) is an nn.Module"),
-            "nn.Module",
-            _show(network),
-            _("the class does not derive from `nn.Module`."),
-            _("write `class ConvQNetwork(nn.Module):` and call `super().__init__()` first."),
+            expected="nn.Module",
+            got=show(network),
+            cause=_("the class does not derive from `nn.Module`."),
+            hint=_("write `class ConvQNetwork(nn.Module):` and call `super().__init__()` first."),
         )
+    chk.holds(_("ConvQNetwork(in_channels, num_actions) is an nn.Module"))
     return network
 
 
-def _first_conv_input(chk: _Check, network: nn.Module, state_b: Tensor) -> tuple[Tensor, Any]:
+def _first_conv_input(chk: Check, network: nn.Module, state_b: Tensor) -> tuple[Tensor, Any]:
     """Run ``network(state_b)``, recording what its first ``nn.Conv2d`` receives."""
     convs = [m for m in network.modules() if isinstance(m, nn.Conv2d)]
     if not convs:
         raise chk.fail(
             _("the network has a convolution"),
-            _("at least one nn.Conv2d"),
-            _("no nn.Conv2d among the network's modules"),
-            _("the network has no convolutional layer: it would not share weights across pixels."),
-            _("start with `nn.Conv2d(in_channels, 16, kernel_size=3)`."),
+            expected=_("at least one nn.Conv2d"),
+            got=_("no nn.Conv2d among the network's modules"),
+            cause=_(
+                "the network has no convolutional layer: it would not share weights across pixels."
+            ),
+            hint=_("start with `nn.Conv2d(in_channels, 16, kernel_size=3)`."),
         )
+    chk.holds(_("the network has a convolution"))
     seen: list[Tensor] = []
 
     def record(_module: nn.Module, args: tuple[Any, ...]) -> None:
@@ -642,21 +648,21 @@ def _first_conv_input(chk: _Check, network: nn.Module, state_b: Tensor) -> tuple
         if seen and seen[0].shape[1:] == state_b.shape[1:]:
             raise chk.fail(
                 _("the convolution receives channels first"),
-                _("shape {shape}").format(shape=(len(state_b), state_b.shape[3], 10, 10)),
-                _("shape {shape}").format(shape=tuple(seen[0].shape)),
-                _(
+                expected=_("shape {shape}").format(shape=(len(state_b), state_b.shape[3], 10, 10)),
+                got=_("shape {shape}").format(shape=tuple(seen[0].shape)),
+                cause=_(
                     "MinAtar gives channels last, (B, 10, 10, C); `nn.Conv2d` reads dimension "
                     "1 as the channels."
                 ),
-                _("`state_b.permute(0, 3, 1, 2)` before the first convolution."),
+                hint=_("`state_b.permute(0, 3, 1, 2)` before the first convolution."),
             ) from None
         if seen and seen[0].dtype == torch.bool:
             raise chk.fail(
                 _("the convolution receives floats"),
-                "torch.float32",
-                str(seen[0].dtype),
-                _("the observation's booleans reached the convolution, which needs floats."),
-                _("`.float()` after the permute."),
+                expected="torch.float32",
+                got=str(seen[0].dtype),
+                cause=_("the observation's booleans reached the convolution, which needs floats."),
+                hint=_("`.float()` after the permute."),
             ) from None
         result = chk.call(state_b, function=network, names=["state_b"])  # the general diagnosis
     finally:
@@ -664,8 +670,8 @@ def _first_conv_input(chk: _Check, network: nn.Module, state_b: Tensor) -> tuple
     return result, seen[0] if seen else None
 
 
-@_isolated
-def check_conv_q_network(chk: _Check) -> None:
+@check("conv_q_network")
+def check_conv_q_network(chk: Check) -> None:
     """Check ``class ConvQNetwork(nn.Module)``: ``ConvQNetwork(in_channels, num_actions)``, whose
     ``forward(state_b)`` takes MinAtar observations channels last, ``(B, 10, 10, C)`` bool (or
     float), and returns ``(B, num_actions)`` float32 Q-values.
@@ -682,79 +688,86 @@ def check_conv_q_network(chk: _Check) -> None:
         result, conv_input = _first_conv_input(chk, network, state_b)
         wanted = state_b.permute(0, 3, 1, 2).float()
         if conv_input is not None and _close(conv_input.float(), wanted):
-            chk.ok()
+            chk.holds(_("the convolution receives channels first"))
+            chk.holds(_("the convolution receives floats"))
         elif conv_input is not None and _close(
             conv_input.float(), state_b.reshape(wanted.shape).float()
         ):
             raise chk.fail(
                 _("the convolution receives channels first"),
-                _("`state_b.permute(0, 3, 1, 2)`"),
-                _("`state_b.reshape(B, C, 10, 10)` (or `.view`)"),
-                _(
+                expected=_("`state_b.permute(0, 3, 1, 2)`"),
+                got=_("`state_b.reshape(B, C, 10, 10)` (or `.view`)"),
+                cause=_(
                     "reshape/view keeps the memory order and only relabels it: channel c of the "
                     "result is a jumble of pixels of all channels. The axes must be moved."
                 ),
-                _("`state_b.permute(0, 3, 1, 2)` moves the channel axis to position 1."),
+                hint=_("`state_b.permute(0, 3, 1, 2)` moves the channel axis to position 1."),
             )
         else:
             raise chk.fail(
                 _("the convolution receives channels first"),
-                _("the input permuted to (B, C, 10, 10), as floats"),
-                _show(conv_input) if conv_input is not None else "None",
-                _("the first convolution receives something else than the permuted observation."),
-                _("`state_b.permute(0, 3, 1, 2).float()` is what the first nn.Conv2d should see."),
+                expected=_("the input permuted to (B, C, 10, 10), as floats"),
+                got=show(conv_input) if conv_input is not None else "None",
+                cause=_(
+                    "the first convolution receives something else than the permuted observation."
+                ),
+                hint=_(
+                    "`state_b.permute(0, 3, 1, 2).float()` is what the first nn.Conv2d should see."
+                ),
             )
-        q_values_b = _expect_tensor(chk, result, "q_values_b")
+        q_values_b = chk.expect_tensor(result, "q_values_b")
         if tuple(q_values_b.shape) != (6, actions):
             raise chk.fail(
                 _("output shape is (B, num_actions)"),
-                _("shape {shape}").format(shape=(6, actions)),
-                _("shape {shape}").format(shape=tuple(q_values_b.shape)),
-                _(
+                expected=_("shape {shape}").format(shape=(6, actions)),
+                got=_("shape {shape}").format(shape=tuple(q_values_b.shape)),
+                cause=_(
                     "the output is not one Q-value per action for each row: a layer size is "
                     "hard-coded, or the batch was flattened together (`view(-1)`)."
                 ),
-                _(
+                hint=_(
                     "flatten with `nn.Flatten()` (it keeps the batch), and size the last layer "
                     "with `num_actions`."
                 ),
             )
-        chk.ok()
-        _expect_float32(chk, q_values_b)
+        chk.holds(_("output shape is (B, num_actions)"))
+        chk.expect_float32(q_values_b)
     alone = chk.call(state_b[:1], function=network, names=["state_b"])
     if _close(alone, q_values_b[:1].detach()):
-        chk.ok()
+        chk.holds(_("each row's Q-values depend on its own state only"))
     else:
         raise chk.fail(
             _("each row's Q-values depend on its own state only"),
-            _show(q_values_b[:1].detach()),
-            _show(alone),
-            _(
+            expected=show(q_values_b[:1].detach()),
+            got=show(alone),
+            cause=_(
                 "the first state's Q-values change when it is passed alone: the rows of the "
                 "batch are mixed (BatchNorm in training mode, a reshape across the batch)."
             ),
-            _("keep the batch dimension apart: no normalisation over the batch."),
+            hint=_("keep the batch dimension apart: no normalisation over the batch."),
         )
     last = type(q_values_b.grad_fn).__name__ if q_values_b.grad_fn is not None else ""
     if any(name in last for name in ("Relu", "Softmax", "Sigmoid", "Tanh", "Clamp")):
         raise chk.fail(
             _("no activation after the last layer"),
-            _("a linear output: Q-values of any sign and size"),
-            last,
-            _("the last layer is followed by an activation: Q-values would be bounded or ≥ 0."),
-            _("end the network with `nn.Linear(hidden, num_actions)` and nothing after it."),
+            expected=_("a linear output: Q-values of any sign and size"),
+            got=last,
+            cause=_(
+                "the last layer is followed by an activation: Q-values would be bounded or ≥ 0."
+            ),
+            hint=_("end the network with `nn.Linear(hidden, num_actions)` and nothing after it."),
         )
-    chk.ok()
+    chk.holds(_("no activation after the last layer"))
     q_values_b.sum().backward()
     unused = [name for name, p in network.named_parameters() if p.grad is None]
     if unused:
         raise chk.fail(
             _("every parameter gets a gradient"),
-            _("a .grad for every parameter"),
-            _("no gradient for {names}").format(names=", ".join(unused)),
-            _(
+            expected=_("a .grad for every parameter"),
+            got=_("no gradient for {names}").format(names=", ".join(unused)),
+            cause=_(
                 "a layer was created in __init__ but is not used in forward (or its output is detached)."
             ),
-            _("use every layer in forward, in order."),
+            hint=_("use every layer in forward, in order."),
         )
-    chk.ok()
+    chk.holds(_("every parameter gets a gradient"))
