@@ -97,6 +97,32 @@ def test_solved_is_gymnasiums_reward_threshold() -> None:
     assert notebook_constants(TASKS["cartpole"].notebook_path)["SOLVED_RETURN"] == 475.0
 
 
+# Notebook 06's target is relative: the greedy MinAtar agent's mean score over the held-out
+# seeds at least TARGET_RATIO times the random policy's on the same seeds.
+BEYOND = SOLUTIONS / "06_beyond_dqn.ipynb"
+BEYOND_CASES = {
+    True: [(np.full(10, 12.0), np.full(10, 0.3)), (np.r_[np.full(9, 3.0), 0.0], np.full(10, 0.8))],
+    False: [(np.full(10, 2.0), np.full(10, 0.9)), (np.full(10, 20.0), np.full(10, 7.0))],
+}
+
+
+def test_beyond_target_cell_is_stored_as_met() -> None:
+    cell = target_cell(BEYOND)
+    assert cell.execution_count, "nbval skips a reference cell without execution_count"
+    stdout = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+    assert stdout.rstrip().endswith(": True"), f"stored target output is {stdout!r}"
+
+
+@pytest.mark.parametrize("met", [True, False])
+def test_beyond_target_cell_judges_scores(met: bool) -> None:
+    for greedy, random in BEYOND_CASES[met]:
+        namespace = {"greedy_scores": greedy, "random_scores": random, **notebook_constants(BEYOND)}
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(target_cell(BEYOND).source, namespace)
+        assert out.getvalue().strip().endswith(f": {met}"), (greedy.mean(), random.mean())
+
+
 def test_make_test_runs_nbval_lax_on_the_solutions() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"--nbval-lax\b.*notebooks/solutions", makefile), (
