@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -446,10 +448,15 @@ def test_grading_the_needed_cells_scores_as_running_every_cell(
     folder = tmp_path / "submitted" / "s1" / notebook
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / f"{notebook}.ipynb")
-    needed = grade.grade_assignment(tmp_path, notebook, gradebook=False, echo=lambda _: None)
-    full = grade.grade_assignment(
-        tmp_path, notebook, gradebook=False, full=True, echo=lambda _: None
-    )
+    # The two gradings at the same time, each in a course directory of its own (its reports).
+    copy = tmp_path / "full-run"
+    shutil.copytree(tmp_path, copy, ignore=shutil.ignore_patterns("full-run"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        running = pool.submit(
+            grade.grade_assignment, copy, notebook, gradebook=False, full=True, echo=lambda _: None
+        )
+        needed = grade.grade_assignment(tmp_path, notebook, gradebook=False, echo=lambda _: None)
+        full = running.result()
     a, b = needed["students"]["s1"], full["students"]["s1"]
     assert {k: v["points"] for k, v in a["checks"].items()} == {
         k: v["points"] for k, v in b["checks"].items()
