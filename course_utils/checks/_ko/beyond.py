@@ -74,7 +74,7 @@ KO: dict[str, str] = {
     "frequencies {value}": "빈도 {value}",
     "frequencies {value} over {draws} draws": "{draws}번 추출한 빈도 {value}",
     "`probabilities = priorities ** alpha`, divided by its sum, then `torch.multinomial`.": "`probabilities = priorities ** alpha`를 그 합으로 나눈 뒤 `torch.multinomial`을 쓰세요.",
-    "the weights were not normalised: divide by the largest weight, so that they only ever scale an update down (Schaul et al., 2016).": "가중치를 정규화하지 않았습니다: 가장 큰 가중치로 나누어, 가중치가 업데이트를 줄이기만 하도록 하세요 (Schaul et al., 2016).",
+    "the weights were not normalised: divide by the largest weight, so that they only ever scale an update down (Schaul et al., 2016).": "가중치를 정규화하지 않았습니다: 가장 큰 가중치로 나누어, 가중치가 갱신을 줄이기만 하도록 하세요 (Schaul et al., 2016).",
     "the exponent's sign is wrong: rarely drawn transitions (small P) must get the larger weight, (N·P(i))^(−beta).": "지수의 부호가 틀렸습니다: 드물게 뽑히는 전이(작은 P)가 더 큰 가중치 (N·P(i))^(−beta)를 받아야 합니다.",
     "beta was ignored: the exponent is −beta, not −1.": "beta를 무시했습니다: 지수는 −1이 아니라 −beta입니다.",
     "the weights use p_i itself: P(i) is the sampling probability p_i^alpha / Σ p^alpha.": "가중치에 p_i 자체를 썼습니다: P(i)는 샘플링 확률 p_i^alpha / Σ p^alpha입니다.",

@@ -85,7 +85,7 @@ KO: dict[str, str] = {
     "❌ {exercise} (needs Exercise {needs} first): {prop} -- failed.": "❌ {exercise} (먼저 연습문제 {needs}{이} 필요합니다): {prop} -- 실패.",
     "(no values readable)": "(값을 읽을 수 없음)",
     "your function leaves its inputs unchanged": "함수가 입력을 바꾸지 않음",
-    "your function changed its input: {name} was modified in place (an operation ending in `_`, `+=`, `*=`, `.data`, or an assignment into it). In the notebook that corrupts the caller's tensors, the replay batch among them; here the check cannot judge a result computed from changed inputs.": "함수가 입력을 바꿨습니다: {name}{이} 제자리에서 수정되었습니다 (`_`로 끝나는 연산, `+=`, `*=`, `.data`, 또는 그 안으로의 대입). 노트북에서는 호출한 쪽의 텐서, 리플레이 배치까지 망가뜨립니다. 여기서는 바뀐 입력으로 계산한 결과를 검사가 판단할 수 없습니다.",
+    "your function changed its input: {name} was modified in place (an operation ending in `_`, `+=`, `*=`, `.data`, or an assignment into it). In the notebook that corrupts the caller's tensors, the replay batch among them; here the check cannot judge a result computed from changed inputs.": "함수가 입력을 바꿨습니다: {name}{이} 제자리에서 수정되었습니다 (`_`로 끝나는 연산, `+=`, `*=`, `.data`, 또는 그 안으로의 대입). 노트북에서는 호출한 쪽의 텐서, 재현 메모리의 배치까지 망가뜨립니다. 여기서는 바뀐 입력으로 계산한 결과를 검사가 판단할 수 없습니다.",
     "leave the inputs as they are: compute new tensors from them.": "입력은 그대로 두고, 입력으로부터 새 텐서를 계산하세요.",
     "your function calls the function of Exercise {needs}, which is still a stub: this exercise needs it first.": "함수가 연습문제 {needs}의 함수를 호출하는데, 그 함수는 아직 뼈대 그대로입니다: 이 연습문제는 그것이 먼저 필요합니다.",
     "finish Exercise {needs} first, or use its reference implementation from `course_utils.reference` for now.": "연습문제 {needs}{을} 먼저 끝내거나, 당분간 `course_utils.reference`의 참조 구현을 쓰세요.",
