@@ -50,7 +50,7 @@ def test_binder_installs_cpu_only_torch_and_the_course():
     assert f"--extra-index-url {CPU_INDEX}" in lines
     assert f"torch=={torch}+cpu" in lines, "binder needs the +cpu wheel of the pinned torch"
     assert "-c ../constraints.txt" in lines  # resolved relative to binder/requirements.txt
-    assert "-e .[lab,beyond]" in lines  # course_utils, jupyterlab, gymnasium[classic-control], MinAtar
+    assert "-e .[lab,beyond]" in lines  # course_utils, jupyterlab, classic-control, MinAtar
     text = " ".join(lines).lower()
     for heavy in ("nvidia", "cuda", "stable-baselines3", "[bench]", "dev]"):
         assert heavy not in text, f"{heavy} does not belong in the Binder image"
