@@ -465,6 +465,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="run every cell before each check, not only the cells it needs (slower)",
     )
+    grade.add_argument(
+        "--jobs", type=int, default=1, help="sandboxes at a time (about one core each; default 1)"
+    )
     args = parser.parse_args(argv)
     if args.command == "grade":
         return _grade(args)
@@ -512,6 +515,7 @@ def _grade(args: argparse.Namespace) -> int:
             unsafe=args.unsafe,
             full=args.full,
             timeout_s=timeout,
+            jobs=args.jobs,
         )
     except grade.SandboxError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -205,7 +205,9 @@ def test_grading_refuses_to_run_unsandboxed_unless_told(
         grade.grade_assignment(tmp_path, NAME, students=["nobody"], echo=lambda _: None)
 
 
-def test_the_command_line_says_why_it_refuses(tmp_path: Path) -> None:
+def test_the_command_line_says_why_it_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "tools.grading", "grade", str(tmp_path), "nothing"],
         cwd=REPO,
@@ -214,6 +216,9 @@ def test_the_command_line_says_why_it_refuses(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2 and "nothing" in done.stderr
+    # --jobs reaches grade_assignment (in this process: the entry point is proven above)
+    assert grading.main(["grade", str(tmp_path), "nothing", "--jobs", "0"]) == 2
+    assert "--jobs must be 1 or more, got 0" in capsys.readouterr().err
 
 
 # --- slow: every attack, graded in the sandbox --------------------------------------------
