@@ -27,7 +27,7 @@ export SDL_VIDEODRIVER := dummy
 # Notebooks executed from `make` never fight over the two cores of a laptop.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: lab test quick lint unit notebooks sync sync-check exercises check-exercises translations check-translations bench slides slides-check slides-screenshots assignments grade bubblewrap classroom install clean help
+.PHONY: lab test quick lint unit notebooks sync sync-check translated-outputs exercises check-exercises translations check-translations bench slides slides-check slides-screenshots assignments grade bubblewrap classroom install clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
@@ -35,6 +35,7 @@ help:
 	@echo "make quick      lint and the fast unit tests only (no servers, browsers, notebooks)"
 	@echo "make sync       rewrite everything derived from notebooks/solutions/ (docs/maintainers.md)"
 	@echo "make sync-check the same, writing nothing: fails on any drift and names the fix"
+	@echo "make translated-outputs  execute the translated notebooks still showing the English run's outputs"
 	@echo "make slides     lecture decks of the notebooks, offline, in _build/slides/ (ANSWERS=1: with solutions)"
 	@echo "make bench      benchmark the course's agents against Stable-Baselines3"
 	@echo "make assignments  lay out an nbgrader course directory in $(GRADING_DIR)"
@@ -61,8 +62,14 @@ lint: $(STAMP)
 unit: $(GRADING_STAMP) bubblewrap $(CLASSROOM_STAMP) $(PROXY)
 	$(BIN)/python -m pytest -q
 
+# Then, in each translation, the notebooks of NBVAL_TRANSLATED (numbers), run in that language:
+# 01, 02 and 04 add about 50 s of CPU (one thread: 9, 8 and 29 s); all six would add minutes
+# more (03, 05 and 06 take 2-6 minutes each in English).
+NBVAL_TRANSLATED ?= 01 02 04
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/solutions
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider \
+	  $(wildcard $(foreach lang,$(LANGS),$(foreach n,$(NBVAL_TRANSLATED),notebooks/$(lang)/solutions/$(n)_*.ipynb)))
 
 test: lint sync-check unit notebooks compat
 
@@ -80,6 +87,20 @@ sync: $(STAMP)
 # The same steps, writing nothing: fails on any drift, naming the step and `make sync`.
 sync-check: $(STAMP)
 	$(BIN)/python -m tools.sync --check
+
+# Execute, in its language, every translated solution notebook whose stored outputs are the
+# English run's (`make sync-check` warns of them; minutes per notebook, as for the English);
+# `make sync` then keeps those outputs until the English notebook, its outputs or the language's
+# catalogues change. TRANSLATED="01 02": only those notebooks.
+translated-outputs: $(STAMP)
+	$(BIN)/python -m tools.translations
+	@for lang in $(LANGS); do \
+	  for nb in $$($(BIN)/python -m tools.translations --english-outputs --lang $$lang $(TRANSLATED)); do \
+	    echo "$(BIN)/python -m tools.run_notebooks $$nb"; \
+	    $(BIN)/python -m tools.run_notebooks $$nb || exit 1; \
+	  done; \
+	done
+	$(BIN)/python -m tools.translations
 
 # The names these targets had before `make sync` did it all.
 exercises translations: sync

@@ -7,7 +7,9 @@ while it is awaiting the cell's reply on that same channel. :class:`WidgetSafeNo
 turns that emulation off; what the widget shows first is recorded as the cell's own output.
 The tests, the benchmarks and the maintainers' tooling execute notebooks with it
 (``python -m tools.run_notebooks notebooks/solutions/04_*.ipynb`` re-executes a solution
-notebook in place and stores its outputs); nbval,
+notebook in place and stores its outputs; run on a translated solution notebook,
+``notebooks/<lang>/solutions/NN_name.ipynb``, it marks the outputs as that notebook's own
+run, which ``make sync`` then keeps: ``make translated-outputs``); nbval,
 which CI uses for the solution notebooks, has its own client, which never writes to the
 kernel during a cell.
 
@@ -21,6 +23,8 @@ kernel during a cell.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 import time
@@ -30,7 +34,7 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 
-__all__ = ["WidgetSafeNotebookClient", "execute_in_place", "main"]
+__all__ = ["WidgetSafeNotebookClient", "code_fingerprint", "execute_in_place", "main"]
 
 
 class WidgetSafeNotebookClient(NotebookClient):
@@ -43,6 +47,13 @@ class WidgetSafeNotebookClient(NotebookClient):
         # widget hung intermittently. Without it, what the widget shows on first display is
         # recorded as the cell's own output, which is what a reader of the file wants anyway.
         self.comm_open_handlers = {}
+
+
+def code_fingerprint(nb: nbformat.NotebookNode) -> str:
+    """A hash of ``nb``'s code cells (ids and sources, in order): what its outputs ran."""
+    code = [[cell.get("id"), cell.source] for cell in nb.cells if cell.cell_type == "code"]
+    text = json.dumps(code, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def execute_in_place(path: Path, timeout: int = 900) -> float:
@@ -61,6 +72,12 @@ def execute_in_place(path: Path, timeout: int = 900) -> float:
     ).execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    if "language" in nb.metadata:
+        # A translated notebook (tools.translations): its outputs now come from this run,
+        # which the generator keeps until what it generates for the notebook changes.
+        from tools.translations import OUTPUTS, executed_mark
+
+        nb.metadata[OUTPUTS] = executed_mark(path, nb)
     nbformat.write(nb, path)
     return seconds
 

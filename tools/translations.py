@@ -11,7 +11,11 @@ notebook ``notebooks/solutions/NN_name.ipynb`` and every language ``<lang>``:
   markdown replaced by the overlay's, its code cells unchanged except one added line,
   ``checks.set_language("<lang>")``, right after the setup line that imports ``checks``, and
   its stored outputs kept, the checks' success lines translated through the same catalogue
-  the checks use (what running the notebook in that language prints);
+  the checks use (what running the notebook in that language prints); or, once it has been
+  executed in that language (``make translated-outputs``, :mod:`tools.run_notebooks`), that
+  run's outputs, kept while what it ran is what the generator writes: the same code, the
+  same English outputs, the same catalogues (:func:`outputs_fingerprint`; otherwise back to
+  the English run's, and ``--check`` warns without failing);
 - ``notebooks/<lang>/NN_name.ipynb``, the translated student notebook, is that notebook
   through the same generator as the English ones
   (:func:`tools.student_notebooks.make_student_notebook`).
@@ -42,6 +46,8 @@ second; each covers every language, ``--lang CODE`` only that one)::
     python -m tools.translations --stub [NN_name ...]  # add the missing cells, marked todo
                                             # (--stub --lang CODE starts a new language)
     python -m tools.translations --messages # check-message templates the catalogue lacks
+    python -m tools.translations --english-outputs [NN ...]  # solution notebooks still
+                                            # showing the English run's outputs
 
 >>> source_hash("# Title")
 '79aeaf7ba450'
@@ -56,6 +62,7 @@ import argparse
 import ast
 import copy
 import hashlib
+import json
 import re
 import sys
 import unicodedata
@@ -68,10 +75,12 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 from nbformat import NotebookNode
 
+from course_utils import i18n
 from course_utils.checks.catalogue import LANGUAGES, translate_success_lines
 from tools import launch_cells
 from tools.cells import BADGES, has_tag
 from tools.languages import Language, language, languages
+from tools.run_notebooks import code_fingerprint
 from tools.student_notebooks import make_student_notebook, notebook_text, solution_notebooks
 
 __all__ = [
@@ -310,6 +319,42 @@ def _add_set_language(source: str, end: int, lang: Language) -> str:
     return "\n".join([*lines[:end], lang.set_language_line, *lines[end:]])
 
 
+OUTPUTS = "translation"  # an executed notebook's metadata: {"executed": ..., "code": ...}
+ENGLISH_RUN = "outputs from the English run: execute with `make translated-outputs`"
+
+
+def outputs_fingerprint(translated: NotebookNode, english: NotebookNode, lang: Language) -> str:
+    """What a translated notebook's outputs come from: its code cells, the English run's
+    outputs (re-executing the English invalidates them, so numbers the prose quotes stay in
+    step) and the language's catalogues (check messages, course_utils' labels)."""
+    payload = {
+        "code": code_fingerprint(translated),
+        "english outputs": [c.get("outputs", []) for c in english.cells if c.cell_type == "code"],
+        "checks": sorted(LANGUAGES.get(lang.code, {}).items()),
+        "labels": sorted(i18n._CATALOGUES.get(lang.code, {}).items()),
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _keep_executed(translated: NotebookNode, executed: NotebookNode, stamp: str) -> bool:
+    """Put the outputs of ``executed`` (the notebook as last written, perhaps executed since by
+    ``tools.run_notebooks``) into ``translated`` when they come from a run of this very
+    notebook: same fingerprint, same code. Returns whether it did."""
+    mark = executed.metadata.get(OUTPUTS, {})
+    if mark.get("executed") != stamp or mark.get("code") != code_fingerprint(translated):
+        return False
+    ran = {cell.get("id"): cell for cell in executed.cells if cell.cell_type == "code"}
+    for cell in translated.cells:
+        if cell.cell_type == "code":
+            cell.outputs = copy.deepcopy(ran[cell.id].outputs)
+            cell.execution_count = ran[cell.id].execution_count
+            if "execution" in ran[cell.id].metadata:
+                cell.metadata["execution"] = copy.deepcopy(ran[cell.id].metadata["execution"])
+    translated.metadata[OUTPUTS] = copy.deepcopy(mark)
+    return True
+
+
 def _translate_outputs(cell: NotebookNode, lang: Language) -> None:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream":
@@ -330,8 +375,11 @@ def translate_notebook(
     notebook: str,
     lang: Language,
     folder: str | None = None,
+    executed: NotebookNode | None = None,
 ) -> NotebookNode:
-    """The complete notebook of ``nb`` in ``lang`` (a new object): see the module docstring."""
+    """The complete notebook of ``nb`` in ``lang`` (a new object): see the module docstring.
+    ``executed``: the translated notebook as it is now; its outputs are kept when they come
+    from executing this notebook (``metadata["translation"]["executed"]``)."""
     _require_catalogue(lang)
     translated = copy.deepcopy(nb)
     placed = False
@@ -354,17 +402,61 @@ def translate_notebook(
         raise ValueError(
             f"{notebook}: no code cell imports `checks`; where would it set the language?"
         )
-    translated.metadata["language"] = (
-        lang.code
-    )  # a marker for readers and tools; Jupyter ignores it
+    # A marker for readers and tools; Jupyter ignores it.
+    translated.metadata["language"] = lang.code
+    if executed is not None:
+        _keep_executed(translated, executed, outputs_fingerprint(translated, nb, lang))
     return translated
+
+
+def english_run(nb: NotebookNode) -> bool:
+    """Whether a translated notebook's outputs are the English run's (success lines
+    translated), not its own execution's."""
+    return OUTPUTS not in nb.metadata
+
+
+def executed_mark(path: Path, nb: NotebookNode, src_dir: Path = SOURCE_DIR) -> dict[str, str]:
+    """What :mod:`tools.run_notebooks` stores in a translated notebook it has just executed
+    (``nb``, read from ``path``): the fingerprint of what the generator writes for it now,
+    and of the code it ran. The generator keeps the outputs while both still match."""
+    lang = language(nb.metadata["language"])
+    english = nbformat.read(src_dir / path.name, as_version=4)
+    fresh = translate_notebook(english, _overlay(lang.overlay_dir, path.name), path.name, lang)
+    return {"executed": outputs_fingerprint(fresh, english, lang), "code": code_fingerprint(nb)}
+
+
+def _read(path: Path) -> NotebookNode | None:
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError):  # missing or not a notebook: generated afresh
+        return None
+
+
+def _translated(source: Path, lang: Language) -> NotebookNode:
+    nb = nbformat.read(source, as_version=4)
+    entries = _overlay(lang.overlay_dir, source.name)
+    executed = _read(lang.solution_dir / source.name)
+    return translate_notebook(nb, entries, source.name, lang, executed=executed)
 
 
 def _texts(source: Path, lang: Language) -> tuple[str, str]:
     """The translated complete notebook's and student notebook's file contents."""
-    nb = nbformat.read(source, as_version=4)
-    translated = translate_notebook(nb, _overlay(lang.overlay_dir, source.name), source.name, lang)
-    return notebook_text(translated), notebook_text(make_student_notebook(translated, source.name))
+    translated = _translated(source, lang)
+    student = make_student_notebook(translated, source.name)
+    student.metadata.pop(OUTPUTS, None)  # it has no outputs
+    return notebook_text(translated), notebook_text(student)
+
+
+def english_outputs(src_dir: Path = SOURCE_DIR, only: Sequence[str] = ()) -> list[Path]:
+    """The translated solution notebooks (as the generator writes them now) whose outputs are
+    the English run's: those ``make translated-outputs`` executes."""
+    return [
+        lang.solution_dir / source.name
+        for lang in _languages(only)
+        if lang.code in LANGUAGES  # without a catalogue: nothing to generate (--check says so)
+        for source in solution_notebooks(src_dir)
+        if english_run(_translated(source, lang))
+    ]
 
 
 def _languages(only: Sequence[str] = ()) -> list[Language]:
@@ -571,6 +663,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--todo", action="store_true", help="print the cells to translate")
     mode.add_argument("--stub", action="store_true", help="add missing cells to the overlays")
     mode.add_argument("--messages", action="store_true", help="check messages not translated")
+    mode.add_argument(
+        "--english-outputs",
+        action="store_true",
+        help="list the translated solution notebooks whose outputs are the English run's",
+    )
     parser.add_argument(
         "--lang",
         action="append",
@@ -578,7 +675,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="CODE",
         help="only this language (a folder of translations/; --stub creates it)",
     )
-    parser.add_argument("notebooks", nargs="*", help="for --todo/--stub: NN or NN_name")
+    parser.add_argument(
+        "notebooks", nargs="*", help="for --todo/--stub/--english-outputs: NN or NN_name"
+    )
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -595,6 +694,7 @@ def _run(args: argparse.Namespace) -> int:
             for template, where in untranslated_messages(lang).items():
                 print(f"{where}: check message without {lang.name}: {template!r}", file=sys.stderr)
                 untranslated += 1
+        _warn_english_outputs(args.lang)
         for problem in found:
             print(problem, file=sys.stderr)
         if found or untranslated:
@@ -622,9 +722,22 @@ def _run(args: argparse.Namespace) -> int:
             for template, where in untranslated_messages(lang).items():
                 print(f"    # {where}\n    {template!r}: '',")
         return 0
+    if args.english_outputs:
+        chosen = {p.name for p in _selected(SOURCE_DIR, args.notebooks)}
+        for path in english_outputs(only=args.lang):
+            if path.name in chosen:
+                print(path)
+        return 0
     for path in generate(only=args.lang):
         print(f"wrote {path}")
+    _warn_english_outputs(args.lang)
     return 0
+
+
+def _warn_english_outputs(only: Sequence[str]) -> None:
+    """A warning, not a failure: executing every translated notebook takes many minutes."""
+    for path in english_outputs(only=only):
+        print(f"warning: {path}: {ENGLISH_RUN}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
   "every translation is current"), keeping the English's code, formulas and links;
 - the proof that the Korean notebooks run: their code cells are the English code cells,
   which nbval executes, plus one line, ``checks.set_language("ko")``; their outputs are the
-  English outputs with the success lines translated;
+  English outputs with the success lines translated, or, once executed in the language
+  (``make translated-outputs``), that run's outputs, kept while what it ran is current;
 - on a small notebook in a temporary folder: missing, stale, todo, orphan and untranslated
   entries are reported with the notebook and the cell id, ``--check`` exits 1, ``--stub``
   adds what is missing without touching a translation.
@@ -127,6 +128,8 @@ def test_outputs_are_the_english_ones_with_success_lines_translated(
     lang: Language, name: str
 ) -> None:
     english, translated = read(SOURCE_DIR / name), read(ROOT / lang.solution_dir / name)
+    if not tr.english_run(translated):
+        pytest.skip("executed in its language (make translated-outputs): its own outputs")
     for en_cell, tr_cell in zip(english.cells, translated.cells, strict=True):
         if en_cell.cell_type != "code":
             continue
@@ -301,6 +304,84 @@ def test_two_languages_side_by_side(course: Path, monkeypatch: pytest.MonkeyPatc
     assert (course / "translations" / "pt-BR" / "01_x.md").exists()
     assert tr.main(["--check", "--lang", "eo"]) == 0
     assert tr.main(["--check"]) == 1  # pt-BR's entries are todo
+
+
+def _execute(course: Path, text: str = "ŝajnigita\n") -> Path:
+    """What `python -m tools.run_notebooks` does to the translated notebook, without a kernel:
+    new outputs, and the mark of what ran."""
+    path = course / "notebooks" / "eo" / "solutions" / "01_x.ipynb"
+    nb = read(path)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nb.metadata[tr.OUTPUTS] = tr.executed_mark(path.relative_to(course), nb)
+    nbformat.write(nb, path)
+    return path
+
+
+def _outputs(path: Path) -> list[str]:
+    return [o.text for c in read(path).cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_executed_outputs_are_kept_while_what_ran_is_current(
+    course: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_overlay(course, _translated())
+    assert tr.main([]) == 0
+    assert "01_x.ipynb: outputs from the English run" in capsys.readouterr().err
+    path = _execute(course)
+    assert tr.main([]) == 0
+    assert tr.main(["--check"]) == 0
+    assert "English run" not in capsys.readouterr().err
+    assert _outputs(path) == ["ŝajnigita\n", "ŝajnigita\n"]
+    assert tr.english_outputs() == []
+    # The student notebook carries neither outputs nor the mark.
+    student = read(course / "notebooks" / "eo" / "01_x.ipynb")
+    assert tr.OUTPUTS not in student.metadata
+    # A change to the markdown keeps them: the code and its English run are the same.
+    _write_overlay(course, _translated().replace("Ĉefa titolo", "Alia titolo"))
+    assert tr.main([]) == 0
+    assert _outputs(path) == ["ŝajnigita\n", "ŝajnigita\n"]
+
+
+def _edit_english(course: Path, change: str) -> None:
+    source = course / "notebooks" / "solutions" / "01_x.ipynb"
+    nb = read(source)
+    if change == "code":
+        nb.cells[2].source += "\ny = 2"
+    else:  # the English notebook re-executed: other outputs
+        nb.cells[4].outputs[0].text = "✅ f: all 4 properties hold.\n"
+    nbformat.write(nb, source)
+
+
+@pytest.mark.parametrize("change", ["code", "english outputs", "hand-edited code", "catalogue"])
+def test_executed_outputs_fall_back_to_the_english_run_when_stale(
+    course: Path, change: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_overlay(course, _translated())
+    assert tr.main([]) == 0
+    path = _execute(course)
+    if change == "hand-edited code":
+        nb = read(path)
+        nb.cells[2].source += "\nz = 3"
+        nb.metadata[tr.OUTPUTS] = tr.executed_mark(path.relative_to(course), nb)
+        nbformat.write(nb, path)
+    elif change == "catalogue":
+        catalogue = {**messages.LANGUAGES[ESPERANTO], messages.SUCCESS: "✅ {exercise}: {n} ecoj."}
+        monkeypatch.setitem(messages.LANGUAGES, ESPERANTO, catalogue)
+    else:
+        _edit_english(course, change)
+    capsys.readouterr()
+    assert tr.main([]) == 0
+    outputs = _outputs(path)
+    assert "ŝajnigita\n" not in outputs and outputs[-1].startswith("✅ f: ")
+    assert tr.english_outputs() == [Path("notebooks/eo/solutions/01_x.ipynb")]
+    assert tr.main(["--check"]) == 0, "a warning, not a failure"
+    err = capsys.readouterr().err
+    assert "warning: notebooks/eo/solutions/01_x.ipynb: outputs from the English run" in err
+    assert "make translated-outputs" in err
+    assert tr.main(["--english-outputs"]) == 0
+    assert capsys.readouterr().out == "notebooks/eo/solutions/01_x.ipynb\n"
 
 
 def test_a_language_without_a_catalogue_is_refused(
