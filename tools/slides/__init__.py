@@ -310,8 +310,20 @@ _BOLD_LEAD = re.compile(r"^\*\*(?P<title>[^*]+?)\*\*\s*(?P<rest>.*)$", re.S)
 # ---------------------------------------------------------------- code and outputs
 
 
-def _wrapped_lines(text: str, columns: int = CODE_COLUMNS) -> int:
-    return sum(max(1, -(-_columns(line) // columns)) for line in text.split("\n"))
+# A code line holding Hangul is drawn taller than CODE_LINE: the fallback font's ascent and
+# descent exceed the code font's and stretch the line box (measured in headless Chromium: a
+# 24-line quiz cell with 8 Korean lines overflowed its estimate by 12 px).
+WIDE_LINE = 1.1
+
+
+def _wrapped_lines(text: str, columns: int = CODE_COLUMNS) -> float:
+    """Rows ``text`` takes at ``columns`` per row, a row with wide characters counting more."""
+    rows = 0.0
+    for line in text.split("\n"):
+        width = _columns(line)
+        wrapped = max(1, -(-width // columns))
+        rows += wrapped * (WIDE_LINE if width > len(line) else 1.0)
+    return rows
 
 
 def _code_html(source: str) -> str:
