@@ -55,7 +55,18 @@ SETS: dict[str, list[str]] = {
 }
 # The course package with the classic-control renderer, and what the tests import; the
 # setuptools that builds the course package (pyproject's build-system) without a download.
-COURSE = [".", "gymnasium[classic-control]>=1.0", "pytest>=8", "hypothesis>=6.100", "PyYAML>=6"]
+# Notebook 06's MinAtar comes from the `beyond` extra, as its Colab cell installs it.
+BEYOND = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "optional-dependencies"
+]["beyond"]
+COURSE = [
+    ".",
+    "gymnasium[classic-control]>=1.0",
+    *BEYOND,
+    "pytest>=8",
+    "hypothesis>=6.100",
+    "PyYAML>=6",
+]
 BUILD_TOOLS = ["setuptools>=77"]
 MARK = ".installed"
 # What the course package is built from (pyproject.toml's packages and package data).
