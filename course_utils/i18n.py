@@ -38,6 +38,7 @@ ValueError: Expected `language` to be one of 'en', 'ko', actually: 'fr'
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import warnings
 from importlib import metadata
@@ -230,19 +231,22 @@ KNOWN_KOREAN_FAMILIES = (
 )
 
 
-def _packaged_font() -> Path | None:
-    """koreanize-matplotlib's NanumGothic.ttf, found without importing the package (its
-    import changes ``rcParams`` for the whole session), or None when it is not installed."""
+def _packaged_fonts() -> list[Path]:
+    """koreanize-matplotlib's NanumGothic.ttf and NanumGothicBold.ttf (regular first; bold so
+    that a bold label finds its weight instead of logging a fallback), found without importing
+    the package (its import changes ``rcParams`` for the whole session); [] when it is not
+    installed."""
     try:
         distribution = metadata.distribution("koreanize-matplotlib")
     except metadata.PackageNotFoundError:
-        return None
-    for file in distribution.files or []:
-        if file.name == "NanumGothic.ttf":
-            path = Path(str(distribution.locate_file(file)))
-            if path.is_file():
-                return path
-    return None
+        return []
+    found = {
+        file.name: Path(str(distribution.locate_file(file))) for file in distribution.files or []
+    }
+    paths = [found.get(name) for name in ("NanumGothic.ttf", "NanumGothicBold.ttf")]
+    if paths[0] is None or not paths[0].is_file():
+        return []
+    return [path for path in paths if path is not None and path.is_file()]
 
 
 def korean_font() -> str | None:
@@ -255,10 +259,19 @@ def korean_font() -> str | None:
         return _State.font
     from matplotlib import font_manager
 
-    path = _packaged_font()
-    if path is not None:
-        font_manager.fontManager.addfont(str(path))
-        _State.font = font_manager.FontProperties(fname=str(path)).get_name()
+    paths = _packaged_fonts()
+    if paths:
+        for path in paths:
+            font_manager.fontManager.addfont(str(path))
+        # NanumGothicBold.ttf declares weight 600 (semibold), so a bold (700) label still
+        # logs "Failed to find font weight bold ... now using 600": list the file as the bold
+        # it is named and drawn as.
+        bold = {str(path) for path in paths[1:]}
+        font_manager.fontManager.ttflist = [
+            dataclasses.replace(entry, weight=700) if entry.fname in bold else entry
+            for entry in font_manager.fontManager.ttflist
+        ]
+        _State.font = font_manager.FontProperties(fname=str(paths[0])).get_name()
         return _State.font
     known = {entry.name for entry in font_manager.fontManager.ttflist}
     _State.font = next((family for family in KNOWN_KOREAN_FAMILIES if family in known), None)

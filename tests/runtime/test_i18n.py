@@ -207,15 +207,30 @@ def test_the_font_is_the_packaged_one_and_its_package_is_never_imported() -> Non
 
     unicode_minus = matplotlib.rcParams["axes.unicode_minus"]
     i18n.set_language("ko")
-    path = i18n._packaged_font()
-    assert path is not None and path.name == "NanumGothic.ttf"  # koreanize-matplotlib's
+    paths = i18n._packaged_fonts()
+    assert [path.name for path in paths] == ["NanumGothic.ttf", "NanumGothicBold.ttf"]
     assert i18n.korean_font() == "NanumGothic"
-    assert any(Path(entry.fname) == path for entry in font_manager.fontManager.ttflist)
+    registered = {Path(entry.fname) for entry in font_manager.fontManager.ttflist}
+    assert set(paths) <= registered
     # Latin text keeps matplotlib's font; Hangul falls back to the Korean one.
     assert matplotlib.rcParams["font.family"] == ["sans-serif", "NanumGothic"]
     # importing koreanize_matplotlib would set font.family and axes.unicode_minus for everyone
     assert "koreanize_matplotlib" not in sys.modules
     assert matplotlib.rcParams["axes.unicode_minus"] == unicode_minus
+
+
+def test_bold_hangul_finds_its_weight(caplog) -> None:
+    """Notebook 04's cliff figure labels in bold: without the bold face registered, matplotlib
+    logged "findfont: Failed to find font weight bold for NanumGothic" into the stored output."""
+    import matplotlib.pyplot as plt
+
+    i18n.set_language("ko")
+    figure, axes = plt.subplots()
+    axes.set_title("절벽", fontweight="bold")
+    with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+        figure.savefig(io.BytesIO(), format="png", dpi=40)
+    plt.close(figure)
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
 
 
 def test_english_leaves_font_settings_alone_and_takes_the_fallback_back() -> None:
@@ -248,7 +263,7 @@ def test_english_figures_do_not_change_after_a_korean_round_trip() -> None:
 def test_no_korean_font_warns_once_with_how_to_install(monkeypatch) -> None:
     from matplotlib import font_manager
 
-    monkeypatch.setattr(i18n, "_packaged_font", lambda: None)
+    monkeypatch.setattr(i18n, "_packaged_fonts", lambda: [])
     monkeypatch.setattr(i18n, "KNOWN_KOREAN_FAMILIES", ("No Such Korean Font",))
     monkeypatch.setattr(i18n._State, "font", None)
     monkeypatch.setattr(i18n._State, "warned", False)
