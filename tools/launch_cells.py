@@ -154,8 +154,9 @@ def colab_setup_source(repository: str | None = None, ref: str | None = None) ->
 
     ``--no-deps`` keeps Colab's own torch, ipywidgets 7 and pygame; gymnasium is the one
     dependency Colab may lack, installed without its ``[classic-control]`` extra, whose
-    pygame-ce would replace Colab's pygame; koreanize-matplotlib is only the NanumGothic font
-    the Korean notebooks' figures need (course_utils.i18n registers it, never imports it). ``ref`` is the git tag or commit installed
+    pygame-ce would replace Colab's pygame. koreanize-matplotlib, installed with ``--no-deps``
+    too, is only the NanumGothic font the Korean notebooks' figures need (course_utils.i18n
+    registers its files and never imports it), so Colab's matplotlib stays. ``ref`` is the git tag or commit installed
     (default: :func:`release_tag`), never a moving branch.
     """
     url = repository or repository_url()
@@ -170,8 +171,8 @@ def colab_setup_source(repository: str | None = None, ref: str | None = None) ->
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install --quiet --no-deps "course_utils @ git+{url}@{ref}"\n'
-        '    %pip install --quiet "gymnasium>=1.0" "koreanize-matplotlib>=0.1.1"'
+        f'    %pip install --quiet --no-deps "course_utils @ git+{url}@{ref}" "koreanize-matplotlib>=0.1.1"\n'
+        '    %pip install --quiet "gymnasium>=1.0"'
     )
 
 

@@ -146,6 +146,7 @@ def test_setup_cell_on_colab_keeps_colabs_packages(monkeypatch):
     course, gym = (line for _, line in calls)
     assert "--no-deps" in course and f"git+{REPO}@{launch.release_tag()}" in course
     assert "@main" not in course  # a fixed release, never a moving branch
+    assert "koreanize-matplotlib" in course  # the Korean figures' font, without its deps
     assert "gymnasium" in gym and "classic-control" not in gym
     for package in ("torch", "ipywidgets", "pygame", "matplotlib"):
         assert package not in gym, f"the setup cell would replace Colab's {package}"
