@@ -39,6 +39,22 @@ def style_unchanged():
     assert plt.get_fignums() == figures
 
 
+@pytest.fixture(autouse=True)
+def course_language_is_english():
+    """Every test starts and ends with the course in English: a test (or a doctest) that chose
+    Korean and did not switch back once made a later English caption test fail in CI, in an
+    order that a run of one file never shows. Only when course_utils is already imported."""
+
+    def english() -> None:
+        i18n = sys.modules.get("course_utils.i18n")
+        if i18n is not None and i18n.get_language() != "en":
+            i18n.set_language("en")
+
+    english()
+    yield
+    english()
+
+
 PLATFORM_TESTS = REPO_ROOT / "tests" / "platform"
 
 
