@@ -7,7 +7,8 @@ result matches: for the n-step target, bootstrapping across a terminal, the wron
 advantages and a stream cut from the gradient; for prioritized replay, a distribution that
 ignores α or draws without replacement (tested on 10,000 seeded draws with 5-σ bounds) and
 importance-sampling weights with the wrong exponent or no normalisation; for the
-convolutional network, channels-last images reshaped instead of permuted.
+convolutional network, channels-last images reshaped instead of permuted, and a first linear
+layer sized for another number of features than the convolutions put out.
 """
 
 from __future__ import annotations
@@ -640,7 +641,21 @@ def _first_conv_input(chk: Check, network: nn.Module, state_b: Tensor) -> tuple[
     def record(_module: nn.Module, args: tuple[Any, ...]) -> None:
         seen.append(args[0])
 
-    handle = convs[0].register_forward_pre_hook(record)
+    conv_outputs: list[tuple[int, ...]] = []
+    linear_inputs: list[tuple[nn.Linear, tuple[int, ...]]] = []
+
+    def record_conv_output(_module: nn.Module, _args: tuple[Any, ...], output: Any) -> None:
+        if isinstance(output, Tensor):
+            conv_outputs.append(tuple(output.shape))
+
+    def record_linear_input(module: nn.Module, args: tuple[Any, ...]) -> None:
+        if args and isinstance(args[0], Tensor) and isinstance(module, nn.Linear):
+            linear_inputs.append((module, tuple(args[0].shape)))
+
+    linears = [m for m in network.modules() if isinstance(m, nn.Linear)]
+    handles = [convs[0].register_forward_pre_hook(record)]
+    handles += [conv.register_forward_hook(record_conv_output) for conv in convs]
+    handles += [linear.register_forward_pre_hook(record_linear_input) for linear in linears]
     try:
         result = network(state_b)
     except Exception:
@@ -664,10 +679,71 @@ def _first_conv_input(chk: Check, network: nn.Module, state_b: Tensor) -> tuple[
                 cause=_("the observation's booleans reached the convolution, which needs floats."),
                 hint=_("`.float()` after the permute."),
             ) from None
+        if linear_inputs:
+            _expect_linear_fits(chk, linear_inputs, conv_outputs)
         result = chk.call(state_b, function=network, names=["state_b"])  # the general diagnosis
     finally:
-        handle.remove()
+        for handle in handles:
+            handle.remove()
+    if linear_inputs:
+        _expect_linear_fits(chk, linear_inputs, conv_outputs)
     return result, seen[0] if seen else None
+
+
+def _expect_linear_fits(
+    chk: Check,
+    linear_inputs: list[tuple[nn.Linear, tuple[int, ...]]],
+    conv_outputs: list[tuple[int, ...]],
+) -> None:
+    """The first nn.Linear receives the convolutions' output flattened, as many features per
+    state as its ``in_features``: else name the mistake (the flattened size computed wrongly,
+    or no flattening at all) instead of the matrix product's shape error."""
+    prop = _("the first linear layer fits the convolutions' output")
+    linear, shape = linear_inputs[0]
+    if shape[-1] == linear.in_features:
+        chk.holds(prop)
+        return
+    conv = conv_outputs[-1] if conv_outputs else None
+    product = " × ".join(str(size) for size in conv[1:]) if conv is not None else "?"
+    features = 1
+    for size in shape[1:]:
+        features *= size
+    if len(shape) > 2:
+        raise chk.fail(
+            prop,
+            expected=_("one vector of {features} features per state").format(features=features),
+            got=_("nn.Linear(in_features={m}) receives shape {shape}").format(
+                m=linear.in_features, shape=shape
+            ),
+            cause=_(
+                "the convolutions' output reached the first linear layer without being "
+                "flattened: nn.Linear reads only the last dimension ({last} numbers), while each "
+                "state holds C × H × W = {product} = {features} features."
+            ).format(last=shape[-1], product=product, features=features),
+            hint=_(
+                "a linear layer sees each state as one flat vector: flatten everything but the "
+                "batch dimension between the convolutions and the first linear layer."
+            ),
+        )
+    if conv is not None and len(conv) == 4 and conv[1] * conv[2] * conv[3] == shape[-1]:
+        what = _(
+            "the convolutions' output is C × H × W = {product} = {features} features per state"
+        ).format(product=product, features=shape[-1])
+    else:
+        what = _("each state reaches it as {features} features").format(features=shape[-1])
+    raise chk.fail(
+        prop,
+        expected=_("in_features = {features}").format(features=shape[-1]),
+        got=_("in_features = {m}").format(m=linear.in_features),
+        cause=_("the flattened size is wrong: {what}; the first nn.Linear expects {m}.").format(
+            what=what, m=linear.in_features
+        ),
+        hint=_(
+            "work out the size of the convolutions' output before the layer that reads it: a "
+            "k × k convolution without padding shrinks each side by k − 1 (10 × 10 becomes "
+            "8 × 8 for k = 3), and the flat vector holds channels × height × width numbers."
+        ),
+    )
 
 
 @check("conv_q_network")
@@ -678,8 +754,9 @@ def check_conv_q_network(chk: Check) -> None:
 
     Properties: an nn.Module with a convolution; what the first convolution receives is the
     input permuted to ``(B, C, 10, 10)`` as floats (not reshaped); the output's shape and
-    dtype for two games' sizes; rows independent of each other; no activation after the last
-    layer; a gradient for every parameter.
+    dtype for two games' sizes; the first linear layer sized for the convolutions' output; rows
+    independent of each other; no activation after the last layer; a gradient for every
+    parameter.
     """
     for channels, actions, seed in ((4, 3, 95), (7, 5, 96)):
         torch.manual_seed(seed)

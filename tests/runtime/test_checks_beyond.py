@@ -277,6 +277,22 @@ class ConvThreeActions(ConvMinAtar):
         super().__init__(in_channels, 3)
 
 
+class ConvWrongFlatSize(ConvMinAtar):
+    """The first Linear sized for 10 × 10 pixels, forgetting that a 3×3 convolution shrinks them."""
+
+    def __init__(self, in_channels, num_actions):
+        super().__init__(in_channels, num_actions)
+        self.head[1] = nn.Linear(16 * 10 * 10, 128)
+
+
+class ConvNoFlatten(ConvMinAtar):
+    """No nn.Flatten: the Linear receives (B, 16, 8, 8)."""
+
+    def __init__(self, in_channels, num_actions):
+        super().__init__(in_channels, num_actions)
+        self.head[0] = nn.Identity()
+
+
 class MlpOnly(nn.Module):
     def __init__(self, in_channels, num_actions):
         super().__init__()
@@ -339,6 +355,9 @@ BUGGY = [
     ("check_conv_q_network", ConvUnusedLayer, "no gradient for extra.weight, extra.bias"),
     ("check_conv_q_network", ConvBatchNorm, "the rows of the batch are mixed"),
     ("check_conv_q_network", ConvThreeActions, "a layer size is hard-coded"),
+    ("check_conv_q_network", ConvWrongFlatSize,
+     "C × H × W = 16 × 8 × 8 = 1024 features per state; the first nn.Linear expects 1600"),
+    ("check_conv_q_network", ConvNoFlatten, "reached the first linear layer without being flattened"),
     ("check_conv_q_network", MlpOnly, "no convolutional layer"),
     ("check_conv_q_network", NotAModule, "does not derive from `nn.Module`"),
 ]  # fmt: skip
