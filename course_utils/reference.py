@@ -15,7 +15,9 @@ The check then prints that notice instead of grading, and the autograder (which 
 ``COURSE_UTILS_GRADING=1``) counts the exercise as failed. Every function here carries the
 attribute ``__course_reference__ = True``, by which the checks recognise it, and counts its
 calls, so that a function that only calls the reference is recognised too. Exercise 3.1's
-reference is :class:`ReplayMemory`, ``course_utils.ReplayMemory`` marked the same way.
+reference is :class:`ReplayMemory`, ``course_utils.ReplayMemory`` marked the same way, and
+Exercise 6.4's is the class :class:`ConvQNetwork`, marked and counted likewise (its unmarked
+twin is ``ConvQNetwork.__wrapped__``).
 
 The names and signatures are the notebooks'; the code is theirs too, so reading it gives the
 answer away: it is for going on, not for learning.
@@ -50,6 +52,10 @@ __all__ = [
     "dqn_update",
     "dqn_episode",
     "double_dqn_targets",
+    "n_step_targets",
+    "dueling_q_values",
+    "prioritized_sample",
+    "ConvQNetwork",
 ]
 
 # How often each reference was called, by exercise name (the checks read it).
@@ -247,3 +253,69 @@ def double_dqn_targets(
         next_action_b = q_network(next_state_b).argmax(dim=1, keepdim=True)
         next_q_b = target_q_network(next_state_b).gather(1, next_action_b)
         return reward_b + gamma * ~terminated_b * next_q_b
+
+
+@_reference
+def n_step_targets(
+    reward_bn: Tensor,
+    terminated_bn: Tensor,
+    truncated_bn: Tensor,
+    next_value_bn: Tensor,
+    gamma: float,
+) -> Tensor:
+    """Exercise 6.1: Σ_k γ^k·r_k up to the episode's end (or n), + γ^m·v unless terminal, (B, 1)."""
+    num_rows, n = reward_bn.shape
+    target_b = torch.zeros(num_rows, 1, dtype=reward_bn.dtype, device=reward_bn.device)
+    running_b = torch.ones(num_rows, 1, dtype=torch.bool, device=reward_bn.device)
+    for k in range(n):
+        target_b = target_b + running_b * gamma**k * reward_bn[:, k : k + 1]
+        ends_b = terminated_bn[:, k : k + 1] | truncated_bn[:, k : k + 1] | (k == n - 1)
+        ends_b = running_b & ends_b
+        bootstraps_b = ends_b & ~terminated_bn[:, k : k + 1]
+        target_b = target_b + bootstraps_b * gamma ** (k + 1) * next_value_bn[:, k : k + 1]
+        running_b = running_b & ~ends_b
+    return target_b
+
+
+@_reference
+def dueling_q_values(value_b: Tensor, advantage_b: Tensor) -> Tensor:
+    """Exercise 6.2: Q = V + A − mean over actions of A, (B, 1) and (B, A) -> (B, A)."""
+    return value_b + advantage_b - advantage_b.mean(dim=1, keepdim=True)
+
+
+@_reference
+def prioritized_sample(
+    priorities: Tensor, batch_size: int, alpha: float, beta: float
+) -> tuple[Tensor, Tensor]:
+    """Exercise 6.3: indices drawn with P(i) ∝ p_i^α, with replacement, and their weights
+    (N·P(i))^(−β) divided by the batch's largest: (batch_size,) int64, (batch_size, 1) float32."""
+    probabilities = priorities**alpha
+    probabilities = probabilities / probabilities.sum()
+    index_b = torch.multinomial(probabilities, batch_size, replacement=True)
+    weight_b = (len(priorities) * probabilities[index_b]) ** -beta
+    return index_b, (weight_b / weight_b.max()).unsqueeze(1).float()
+
+
+class _ConvQNetwork(nn.Module):
+    """Exercise 6.4, unmarked: MinAtar observations (B, 10, 10, C) in, Q-values (B, A) out."""
+
+    def __init__(self, in_channels: int, num_actions: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, 16, kernel_size=3)  # (B, C, 10, 10) -> (B, 16, 8, 8)
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(16 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, num_actions)
+        )
+
+    def forward(self, state_b: Tensor) -> Tensor:
+        return self.head(torch.relu(self.conv(state_b.permute(0, 3, 1, 2).float())))
+
+
+class ConvQNetwork(_ConvQNetwork):
+    """Exercise 6.4's reference: one 3×3 convolution of 16 filters, a hidden layer of 128."""
+
+    __course_reference__ = True
+    __wrapped__ = _ConvQNetwork
+
+    def __init__(self, in_channels: int, num_actions: int) -> None:
+        CALLS["conv_q_network"] += 1
+        super().__init__(in_channels, num_actions)

@@ -17,17 +17,23 @@ from course_utils import checks, reference
 from course_utils.checks import ExerciseFailure
 from course_utils.checks.harness import EXERCISES
 
-# Notebook 06's exercises have no reference: no later notebook builds on them.
-FUNCTIONS = sorted(
-    name
-    for name, number in EXERCISES.items()
-    if name != "replay_memory" and int(number.split(".")[0]) <= 5
-)
+# Every exercise's reference, by exercise name: functions named like the exercise, and two
+# classes (3.1's ReplayMemory, tested apart below, and 6.4's ConvQNetwork).
+CLASSES = {"conv_q_network": "ConvQNetwork"}
+FUNCTIONS = sorted(name for name in EXERCISES if name != "replay_memory")
+
+
+def marked(name: str) -> Any:
+    """The reference of exercise ``name``."""
+    return getattr(reference, CLASSES.get(name, name))
+
+
 NOTICE = "you are using the reference implementation; the rest of the notebook runs, the exercise counts as not done."
 
 
 def test_every_exercise_has_a_marked_reference() -> None:
-    assert set(reference.__all__) == {*FUNCTIONS, "ReplayMemory"}
+    names = {CLASSES.get(name, name) for name in FUNCTIONS}
+    assert set(reference.__all__) == {*names, "ReplayMemory"}
     for name in reference.__all__:
         assert getattr(reference, name).__course_reference__ is True
     assert issubclass(reference.ReplayMemory, PackageMemory)
@@ -38,7 +44,7 @@ def test_a_reference_prints_the_notice_and_does_not_raise(
     name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("COURSE_UTILS_GRADING", raising=False)
-    getattr(checks, f"check_{name}")(getattr(reference, name))
+    getattr(checks, f"check_{name}")(marked(name))
     out = capsys.readouterr().out
     assert f"Exercise {EXERCISES[name]}: {NOTICE}" in out
     assert "✅" not in out
@@ -52,11 +58,13 @@ def test_the_package_memory_is_the_reference_of_3_1(
     assert f"Exercise 3.1: {NOTICE}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["select_q_values", "dqn_targets", "dqn_episode"])
+@pytest.mark.parametrize(
+    "name", ["select_q_values", "dqn_targets", "dqn_episode", "n_step_targets", "conv_q_network"]
+)
 def test_a_reference_fails_when_grading(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_UTILS_GRADING", "1")
     with pytest.raises(ExerciseFailure) as failure:
-        getattr(checks, f"check_{name}")(getattr(reference, name))
+        getattr(checks, f"check_{name}")(marked(name))
     assert f"Exercise {EXERCISES[name]}: {NOTICE}" in str(failure.value)
 
 
@@ -109,5 +117,24 @@ def test_the_notice_in_korean(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_the_references_are_correct(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Unmarked (the function it wraps), each reference passes its own check."""
-    getattr(checks, f"check_{name}")(getattr(reference, name).__wrapped__)
+    getattr(checks, f"check_{name}")(marked(name).__wrapped__)
     assert capsys.readouterr().out.startswith(f"✅ {name}: all ")
+
+
+def test_a_network_built_on_the_reference_class_is_recognised(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A student's class that only builds the reference inside is counted, as a function that
+    only calls a reference is."""
+    from torch import nn
+
+    class ConvQNetwork(nn.Module):
+        def __init__(self, in_channels, num_actions):
+            super().__init__()
+            self.inner = reference.ConvQNetwork(in_channels, num_actions)
+
+        def forward(self, state_b):
+            return self.inner(state_b)
+
+    checks.check_conv_q_network(ConvQNetwork)
+    assert f"Exercise 6.4: {NOTICE}" in capsys.readouterr().out
