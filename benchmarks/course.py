@@ -11,7 +11,9 @@ Optional: ``greedy_checks``, the :class:`course_utils.GreedyChecks` of the train
 ``steps`` (environment steps the greedy checks took) and ``done`` (how many checks ran) are
 read; else ``check_steps`` and ``checks_done``; what the kernel lacks is read from the line
 the training loop prints ("... after N checks (M steps of checks)",
-``GreedyChecks.summary()``).
+``GreedyChecks.summary()``). The checks' wall time is ``greedy_checks.seconds`` (else
+``check_seconds``); the final evaluation's is ``eval_seconds`` where the kernel holds it, else
+the benchmark times the notebook's cell that assigns ``eval_returns`` (the first such cell).
 """
 
 from __future__ import annotations
@@ -72,10 +74,10 @@ RESULT_PROBE = (
 import json as _bench_json, sys as _bench_sys
 import numpy as _bench_np
 _bench_torch = _bench_sys.modules.get("torch")
-def _bench_checks(attribute, name):
+def _bench_checks(attribute, name, kind=int):
     if hasattr(globals().get("greedy_checks"), attribute):
-        return int(getattr(globals()["greedy_checks"], attribute))
-    return int(globals()[name]) if name in globals() else None
+        return kind(getattr(globals()["greedy_checks"], attribute))
+    return kind(globals()[name]) if name in globals() else None
 print({marker!r} + _bench_json.dumps({{
     "torch_threads": _bench_torch.get_num_threads() if _bench_torch else None,
     "eval_returns": _bench_np.asarray(eval_returns, dtype=float).ravel().tolist(),
@@ -88,12 +90,16 @@ print({marker!r} + _bench_json.dumps({{
     "peak_rss_kib": peak_rss_kib(),
     "check_steps": _bench_checks("steps", "check_steps"),
     "checks": _bench_checks("done", "checks_done"),
+    "check_seconds": _bench_checks("seconds", "check_seconds", float),
+    "eval_seconds": float(eval_seconds) if "eval_seconds" in globals() else None,
 }}))
 """
 )
 # The training loops' last line:
 # "60000 steps, ...; best greedy check -99.0 after 24 checks (2,519 steps of checks)".
 CHECKS_PRINTED = re.compile(r"after (\d+) checks?\b(?: \(([\d,]+) steps of checks\))?")
+# The notebooks' final greedy evaluation: the cell that assigns `eval_returns`.
+EVALUATION_CELL = re.compile(r"^eval_returns\s*=", re.M)
 
 
 def bench_env() -> dict[str, str]:
@@ -134,12 +140,17 @@ def parse_probe(cell: NotebookNode) -> dict[str, Any]:
 
 
 def execute_with_probe(
-    nb: NotebookNode, cwd: Path, probe_source: str, timeout: float | None
+    nb: NotebookNode,
+    cwd: Path,
+    probe_source: str,
+    timeout: float | None,
+    cell_seconds: list[float] | None = None,
 ) -> tuple[dict[str, Any], float]:
     """Run every cell of `nb` in a fresh kernel, then `probe_source` in the same kernel.
 
     Returns the probe's JSON and the wall time of executing the notebook (kernel start and
-    probe excluded). Raises nbclient's CellExecutionError when a cell fails.
+    probe excluded); each cell's wall time is appended to `cell_seconds` when given. Raises
+    nbclient's CellExecutionError when a cell fails.
     """
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
@@ -147,12 +158,28 @@ def execute_with_probe(
     with client.setup_kernel(env=bench_env()):
         start = time.perf_counter()
         for index, cell in enumerate(nb.cells):
+            cell_start = time.perf_counter()
             client.execute_cell(cell, index)
+            if cell_seconds is not None:
+                cell_seconds.append(time.perf_counter() - cell_start)
         seconds = time.perf_counter() - start
         probe = nbformat.v4.new_code_cell(probe_source.format(marker=MARKER))
         nb.cells.append(probe)
         client.execute_cell(probe, len(nb.cells) - 1)
     return parse_probe(probe), seconds
+
+
+def evaluation_cell(nb: NotebookNode) -> int | None:
+    """The index of the notebook's final greedy evaluation: the first code cell that assigns
+    ``eval_returns`` at its top level (None when there is none)."""
+    return next(
+        (
+            i
+            for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and EVALUATION_CELL.search(cell.source)
+        ),
+        None,
+    )
 
 
 def printed_checks(nb: NotebookNode) -> tuple[int | None, int | None]:
@@ -174,13 +201,17 @@ def run_course(
     """Execute `notebook` with ``SEED = seed`` and return what it measured.
 
     Keys: eval_returns, training_seconds, total_steps, curve (steps, returns), peak_rss_kib,
-    wall_seconds (the whole notebook, evaluation and plots included), checks and check_steps
-    (None where the notebook does not tell). The executed notebook is written to `save_to`
-    when given, failed or not.
+    wall_seconds (the whole notebook, evaluation and plots included), checks, check_steps and
+    check_seconds (None where the notebook does not tell), eval_seconds (the wall time of the
+    final evaluation; None where the notebook has no cell assigning ``eval_returns``). The
+    executed notebook is written to `save_to` when given, failed or not.
     """
     nb = inject_parameters(nbformat.read(notebook, as_version=4), {"SEED": seed})
+    cell_seconds: list[float] = []
     try:
-        result, seconds = execute_with_probe(nb, notebook.parent, RESULT_PROBE, timeout)
+        result, seconds = execute_with_probe(
+            nb, notebook.parent, RESULT_PROBE, timeout, cell_seconds
+        )
     finally:
         if save_to is not None:
             save_to.parent.mkdir(parents=True, exist_ok=True)
@@ -190,6 +221,9 @@ def run_course(
         result["checks"] = checks
     if result.get("check_steps") is None:
         result["check_steps"] = check_steps
+    evaluation = evaluation_cell(nb)
+    if result.get("eval_seconds") is None and evaluation is not None:
+        result["eval_seconds"] = cell_seconds[evaluation]
     return {**result, "wall_seconds": seconds}
 
 

@@ -8,7 +8,7 @@ Two ways to run it, two rows of the report:
   :class:`course_utils.GreedyChecks`): same cadence, same number of episodes, same check seeds,
   all episodes of a check at once; the best check's weights are kept and training stops once a
   check passes. The checks count in the training time, as they do in the notebooks,
-  and their environment steps are reported apart from the training steps.
+  and their environment steps and wall time are reported apart from the training's.
 
 Each run trains in its own Python process (``python -m benchmarks.reference``), so that its
 peak memory is its own, like a notebook kernel's. It is evaluated like the notebooks, with
@@ -153,6 +153,7 @@ def course_protocol_callback(protocol: CheckProtocol, env_id: str, seed: int) ->
             return {
                 "checks": checks.done,
                 "check_steps": checks.steps,
+                "check_seconds": checks.seconds,
                 "check_returns": checks.means,
                 "best_check": checks.best if checks.done else None,
                 "stopped_early": self.passed,
@@ -199,13 +200,17 @@ def train_and_evaluate(
     model.learn(total_timesteps=int(params["n_timesteps"]), callback=callback)
     training_seconds = time.perf_counter() - learn_start  # the checks included
     episodes = TINY_EVAL_EPISODES if tiny else EVAL_EPISODES
+    eval_start = time.perf_counter()
     eval_returns = evaluate_greedy(model, env_id, EVAL_SEED_OFFSET + seed, episodes)
+    eval_seconds = time.perf_counter() - eval_start
     curve_steps = np.cumsum(env.get_episode_lengths()).astype(int).tolist()
     curve_returns = [float(r) for r in env.get_episode_rewards()]
     env.close()
-    checks = {"checks": 0, "check_steps": 0} if callback is None else callback.summary()
+    no_checks = {"checks": 0, "check_steps": 0, "check_seconds": 0.0}
+    checks = no_checks if callback is None else callback.summary()
     return checks | {
         "eval_returns": eval_returns.tolist(),
+        "eval_seconds": eval_seconds,
         "training_seconds": training_seconds,
         "total_steps": int(model.num_timesteps),
         "curve": {"steps": curve_steps, "returns": curve_returns},

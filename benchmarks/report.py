@@ -1,6 +1,6 @@
-"""Turn benchmarks/results.json into RESULTS.md and learning_curves.png.
+"""Turn benchmarks/results.json into RESULTS.md, learning_curves.png and time_to_solve.png.
 
-``python -m benchmarks.report [results.json]`` regenerates both from existing results.
+``python -m benchmarks.report [results.json]`` regenerates them from existing results.
 """
 
 from __future__ import annotations
@@ -31,10 +31,17 @@ PROTOCOLS = {
     "reference-protocol": "keep-best + early stop (the notebook's checks), within the zoo's budget",
 }
 COLORS = {"course": "tab:blue", "reference": "tab:orange", "reference-protocol": "tab:green"}
+LEARNING_CURVES = "learning_curves.png"
+TIME_TO_SOLVE = "time_to_solve.png"
 CI_LEVEL = 0.95
 SMOOTHING_EPISODES = 10
 CURVE_POINTS = 200
 MIB = 1024  # peak memory is recorded in KiB
+NOT_MEASURED = "not measured"
+# The goals of the benchmark (issue 28): the course's training time at most this fraction of
+# SB3's with the course's protocol (median of the seed pairs), every seed of SEED_GOAL solved.
+TIME_RATIO_GOAL = 0.40
+SEED_GOAL = range(20)
 
 
 # ---------------------------------------------------------------- selecting and summarizing
@@ -67,9 +74,12 @@ def median_of(runs: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], fl
     return statistics.median(key(r) for r in runs) if runs else float("nan")
 
 
-def pair_ratios(pairs: Sequence[tuple[dict, dict]], key: Callable[[dict], float]) -> list[float]:
-    """course / reference of `key`, seed by seed (each pair ran back to back)."""
-    return [key(c) / key(r) for c, r in pairs if key(r)]
+def pair_ratios(
+    pairs: Sequence[tuple[dict, dict]], key: Callable[[dict], float | None]
+) -> list[float]:
+    """course / reference of `key`, seed by seed (each pair ran back to back); pairs where
+    either run lacks the measure, or the reference's is 0, are left out."""
+    return [key(c) / key(r) for c, r in pairs if key(r) and key(c) is not None]
 
 
 def eval_mean(run: dict[str, Any]) -> float:
@@ -81,6 +91,40 @@ def known_median(runs: Sequence[dict[str, Any]], key: str) -> float | None:
     """Median of `key` over the runs that report it; None when none does."""
     values = [r[key] for r in runs if r.get(key) is not None]
     return statistics.median(values) if values else None
+
+
+def check_seconds(run: dict[str, Any]) -> float | None:
+    """Wall time of a run's greedy checks during training (part of its training time).
+
+    0 for a run that made no check; None where the run did not measure it (runs made before
+    the benchmark timed the checks).
+    """
+    if run.get("check_seconds") is not None:
+        return float(run["check_seconds"])
+    return 0.0 if run.get("checks") == 0 else None
+
+
+def learning_seconds(run: dict[str, Any]) -> float | None:
+    """Training time without the greedy checks (None where the checks were not timed)."""
+    checks = check_seconds(run)
+    return None if checks is None else run["training_seconds"] - checks
+
+
+def eval_seconds(run: dict[str, Any]) -> float | None:
+    """Wall time of the final greedy evaluation (None where it was not measured)."""
+    return run.get("eval_seconds")
+
+
+def measured_median(
+    runs: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], float | None]
+) -> str:
+    """Median of `key` over the runs that measured it, "not measured" where none did, and
+    how many did where only some did."""
+    values = [v for r in runs if (v := key(r)) is not None]
+    if not values:
+        return NOT_MEASURED
+    text = fmt(statistics.median(values))
+    return text if len(values) == len(runs) else f"{text} ({len(values)} of {len(runs)} runs)"
 
 
 def iqm_with_ci(runs: Sequence[dict[str, Any]]) -> tuple[float, float, float]:
@@ -213,9 +257,13 @@ def protocol_section(results: dict[str, Any]) -> list[str]:
         "- Check episodes are reset with seeds SEED × 1,000 + 100,000 + k × episodes + i "
         "(check k, episode i), never used in training or in the final evaluation.",
         "- Training time: wall time of training, the greedy checks included for every agent "
-        "(the notebook's `training_seconds`, SB3's `model.learn`). Training steps: "
-        "environment steps of training; check steps: environment steps the checks took, "
-        "counted apart.",
+        "(the notebook's `training_seconds`, SB3's `model.learn`). Check time: the wall time "
+        "of the greedy checks inside it (`GreedyChecks.seconds`, the same class for the "
+        "notebook and for SB3 + the protocol); learning time: training time minus check time. "
+        "Final evaluation time: wall time of the 100-episode greedy evaluation after training "
+        "(the notebook's cell that assigns `eval_returns`; for SB3, `course_utils.evaluate`), "
+        "not part of the training time. Training steps: environment steps of training; check "
+        "steps: environment steps the checks took, counted apart.",
         "- Return: greedy policy, 100 episodes, episode i reset with 10,000 + SEED + i. "
         "Solved: gymnasium's threshold on the mean (CartPole-v1 ≥ 475, MountainCar-v0 ≥ "
         "−110). Course target (MountainCar): ≥ 95 % of episodes reach the flag "
@@ -246,8 +294,11 @@ def agent_row(results: dict[str, Any], task: str, agent: str) -> list[str] | Non
         AGENTS[agent],
         PROTOCOLS[agent],
         fmt(median_of(runs, lambda r: r["training_seconds"])),
+        measured_median(runs, learning_seconds) if runs else "—",
+        measured_median(runs, check_seconds) if runs else "—",
         fmt(median_of(runs, lambda r: r["total_steps"]), 0),
         f"{fmt(checks, 0)} / {fmt(check_steps, 0)}",
+        measured_median(runs, eval_seconds) if runs else "—",
         fmt_ci(*iqm_with_ci(runs)) if runs else "—",
         f"{sum(spec.solved(r['eval_returns']) for r in runs)}/{len(attempted)}",
         "—" if spec.flag_fraction is None else f"{sum(map(bool, targets))}/{len(attempted)}",
@@ -267,8 +318,12 @@ def task_section(results: dict[str, Any], task: str) -> list[str]:
         rows.append(
             [f"**course / {AGENTS[reference]}**", ""]
             + [fmt_ratio(pair_ratios(pairs, lambda r: r["training_seconds"]))]
+            + [fmt_ratio(pair_ratios(pairs, learning_seconds))]
+            + [fmt_ratio(pair_ratios(pairs, check_seconds))]
             + [fmt_ratio(pair_ratios(pairs, lambda r: r["total_steps"]))]
-            + [""] * 4
+            + [""]
+            + [fmt_ratio(pair_ratios(pairs, eval_seconds))]
+            + [""] * 3
             + [fmt_ratio(pair_ratios(pairs, lambda r: r["peak_rss_kib"]))]
         )
         notes.append(f"{len(pairs)} seed pairs against {AGENTS[reference]}")
@@ -276,8 +331,11 @@ def task_section(results: dict[str, Any], task: str) -> list[str]:
         "agent",
         "protocol",
         "training time (s, median, checks included)",
+        "learning time (s, median, checks excluded)",
+        "check time (s, median)",
         "training steps (median)",
         "checks / check steps (median)",
+        "final evaluation time (s, median)",
         "greedy return: IQM over seeds [95 % CI]",
         "seeds solved",
         "course target",
@@ -286,6 +344,8 @@ def task_section(results: dict[str, Any], task: str) -> list[str]:
     lines = [f"## {spec.env_id}", ""] + table(header, rows) + [""]
     if notes:
         lines += [f"Ratios: median over seed pairs (range): {'; '.join(notes)}.", ""]
+    if any(NOT_MEASURED in cell for row in rows for cell in row):
+        lines += [not_measured_note(results), ""]
     if any(r.get("check_steps") is None for r in runs_of(results, task, "course")) and runs_of(
         results, task, "course"
     ):
@@ -298,6 +358,16 @@ def task_section(results: dict[str, Any], task: str) -> list[str]:
     return lines
 
 
+def not_measured_note(results: dict[str, Any]) -> str:
+    """Why a time is missing: the runs were made before the benchmark measured it."""
+    return (
+        f"*{NOT_MEASURED}*: the runs of {results['meta']['date']} (the run of record) were made "
+        "before the benchmark timed the greedy checks and the final evaluation apart from the "
+        "training; the next `make bench` measures them. A run without checks spent no time in "
+        "them (0.0)."
+    )
+
+
 def per_seed_section(results: dict[str, Any]) -> list[str]:
     """Every run, in the order it ran."""
     rows = []
@@ -306,7 +376,7 @@ def per_seed_section(results: dict[str, Any]) -> list[str]:
         if run.get("error"):
             rows.append(
                 [str(run["order"]), run["task"], str(run["seed"]), AGENTS[run["agent"]]]
-                + ["—"] * 7
+                + ["—"] * 9
                 + ["error: " + run["error"].splitlines()[-1][:120]]
             )
             continue
@@ -318,6 +388,8 @@ def per_seed_section(results: dict[str, Any]) -> list[str]:
                 str(run["seed"]),
                 AGENTS[run["agent"]],
                 fmt(run["training_seconds"]),
+                fmt(check_seconds(run)),
+                fmt(eval_seconds(run)),
                 fmt(run["wall_seconds"]),
                 fmt(run["total_steps"], 0),
                 f"{fmt(run.get('checks'), 0)} / {fmt(run.get('check_steps'), 0)}",
@@ -333,6 +405,8 @@ def per_seed_section(results: dict[str, Any]) -> list[str]:
         "seed",
         "agent",
         "training (s)",
+        "of which checks (s)",
+        "final evaluation (s)",
         "whole run (s)",
         "training steps",
         "checks / check steps",
@@ -341,7 +415,16 @@ def per_seed_section(results: dict[str, Any]) -> list[str]:
         "course target",
         "peak MiB",
     ]
-    return ["## Per-seed results", ""] + table(header, rows) + [""]
+    lines = ["## Per-seed results", ""] + table(header, rows) + [""]
+    untimed = [r for r in results["runs"] if not r.get("error") and check_seconds(r) is None]
+    untimed += [r for r in results["runs"] if not r.get("error") and eval_seconds(r) is None]
+    if untimed:
+        lines += [
+            "Checks and final evaluation: — where the run did not time them (runs made before "
+            "the benchmark measured them).",
+            "",
+        ]
+    return lines
 
 
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -390,11 +473,17 @@ def whole_course_section(results: dict[str, Any]) -> list[str]:
     )
 
 
-def render_markdown(results: dict[str, Any], figure: str | None) -> str:
-    """RESULTS.md's text."""
+def render_markdown(
+    results: dict[str, Any], figure: str | None, solve_figure: str | None = None
+) -> str:
+    """RESULTS.md's text, with the learning curves' `figure` and the time-to-solve
+    `solve_figure` where given."""
     lines = header_section(results) + protocol_section(results)
     for task in results["meta"]["tasks"]:
         lines += task_section(results, task)
+    lines += goals_section(results)
+    if solve_figure:
+        lines += time_to_solve_section(results, solve_figure)
     if figure:
         lines += [
             "## Learning curves",
@@ -473,15 +562,154 @@ def plot_learning_curves(results: dict[str, Any], path: Path) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- time to solve
+
+
+def time_to_solve(
+    results: dict[str, Any], task: str, agent: str
+) -> tuple[list[float], list[float], int]:
+    """Training seconds of the runs of `agent` on `task` that ended solved, of those that did
+    not, and the number of runs attempted (failed runs count as not solved, without a time)."""
+    spec = TASKS[task]
+    attempted = [r for r in results["runs"] if r["task"] == task and r["agent"] == agent]
+    runs = runs_of(results, task, agent)
+    solved = sorted(r["training_seconds"] for r in runs if spec.solved(r["eval_returns"]))
+    unsolved = sorted(r["training_seconds"] for r in runs if not spec.solved(r["eval_returns"]))
+    return solved, unsolved, len(attempted)
+
+
+def plot_time_to_solve(results: dict[str, Any], path: Path) -> bool:
+    """Save, per task, the share of seeds solved within t seconds of training, per agent (an
+    empirical CDF, one step per solved seed; the unsolved seeds as crosses below it, at their
+    training time); False when there is nothing to draw."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = [t for t in results["meta"]["tasks"] if any(runs_of(results, t, a) for a in AGENTS)]
+    if not tasks:
+        return False
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 4.2), squeeze=False)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        agents = [a for a in AGENTS if runs_of(results, task, a)]
+        longest = max(r["training_seconds"] for a in agents for r in runs_of(results, task, a))
+        for position, agent in enumerate(agents):
+            solved, unsolved, attempted = time_to_solve(results, task, agent)
+            share = np.arange(1, len(solved) + 1) / attempted
+            color = COLORS[agent]
+            label = f"{AGENTS[agent]}: {len(solved)}/{attempted} solved"
+            ax.step(
+                [0.0, *solved, longest],
+                [0.0, *share, share[-1] if solved else 0.0],
+                where="post",
+                color=color,
+                label=label,
+            )
+            ax.plot(solved, share, "o", color=color, markersize=3)
+            below = np.full(len(unsolved), -0.06 * (position + 1))
+            ax.plot(unsolved, below, "x", color=color, markersize=5)
+        ax.axhline(0.0, color="gray", linewidth=0.5)
+        ax.set(
+            title=TASKS[task].env_id,
+            xlabel="training time (s, checks included)",
+            ylabel="share of seeds solved",
+            xlim=(0.0, 1.05 * longest),
+            ylim=(-0.06 * (len(agents) + 1), 1.05),
+        )
+        crosses = -0.03 * (len(agents) + 1)  # the middle of the rows of crosses
+        ax.set_yticks([crosses, *np.linspace(0.0, 1.0, 6)])
+        ax.set_yticklabels(["not solved", *(f"{y:.1f}" for y in np.linspace(0.0, 1.0, 6))])
+        ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    fig.tight_layout()
+    fig.savefig(path, dpi=72)
+    plt.close(fig)
+    return True
+
+
+def time_to_solve_section(results: dict[str, Any], figure: str) -> list[str]:
+    """The time-to-solve figure and what it shows."""
+    return [
+        "## Time to solve, seed by seed",
+        "",
+        "For each agent, the share of its seeds whose final greedy evaluation is solved "
+        "(gymnasium's threshold) within t seconds of training (checks included): one step "
+        "per solved seed, at the training time of that run. Crosses below zero: the seeds "
+        "not solved, at their training time (a row per agent). The rows with early stopping "
+        "end when a check passes; SB3 as the zoo runs it always trains its full budget.",
+        "",
+        f"![time to solve per seed]({figure})",
+        "",
+    ]
+
+
+# ---------------------------------------------------------------- goals
+
+
+def goals_section(results: dict[str, Any]) -> list[str]:
+    """The benchmark's goals for the course, each with what this run measured and by how
+    much it misses."""
+    rows = []
+    goal_seeds = f"{SEED_GOAL.start}–{SEED_GOAL.stop - 1}"
+    for task in results["meta"]["tasks"]:
+        spec = TASKS[task]
+        pairs = pairs_of(results, task, "reference-protocol")
+        ratios = pair_ratios(pairs, lambda r: r["training_seconds"])
+        if ratios:
+            median = statistics.median(ratios)
+            met = median <= TIME_RATIO_GOAL
+            verdict = "yes" if met else f"no: {median - TIME_RATIO_GOAL:.2f} above"
+            rows.append(
+                [
+                    f"{spec.env_id}: course training time ≤ {TIME_RATIO_GOAL:.2f}× SB3 + the "
+                    "course's protocol (median of seed pairs)",
+                    f"{median:.2f}× ({len(ratios)} pair{'s' * (len(ratios) != 1)})",
+                    verdict,
+                ]
+            )
+        attempted = [r for r in results["runs"] if r["task"] == task and r["agent"] == "course"]
+        if attempted:
+            solved = {
+                r["seed"]
+                for r in runs_of(results, task, "course")
+                if spec.solved(r["eval_returns"])
+            }
+            seeds = {r["seed"] for r in attempted}
+            missing = sorted(set(SEED_GOAL) - seeds)
+            unsolved = sorted(seeds - solved)
+            problems = []
+            if unsolved:
+                problems.append(
+                    f"seed{'s' * (len(unsolved) > 1)} {', '.join(map(str, unsolved))} not solved"
+                )
+            if missing:
+                problems.append(f"{len(missing)} of the {len(SEED_GOAL)} seeds not run")
+            rows.append(
+                [
+                    f"{spec.env_id}: course solves every seed of {goal_seeds}",
+                    f"{len(solved)}/{len(seeds)} seeds solved",
+                    "no: " + "; ".join(problems) if problems else "yes",
+                ]
+            )
+    if not rows:
+        return []
+    return ["## Goals", ""] + table(["goal", "measured in this run", "met"], rows) + [""]
+
+
 # ---------------------------------------------------------------- entry points
 
 
 def write_report(results: dict[str, Any], out_dir: Path) -> Path:
-    """Write RESULTS.md and learning_curves.png into `out_dir`; the Markdown file's path."""
-    figure = "learning_curves.png"
-    has_figure = plot_learning_curves(results, out_dir / figure)
+    """Write RESULTS.md, learning_curves.png and time_to_solve.png into `out_dir`; the
+    Markdown file's path."""
+    curves, solve = LEARNING_CURVES, TIME_TO_SOLVE
+    has_curves = plot_learning_curves(results, out_dir / curves)
+    has_solve = plot_time_to_solve(results, out_dir / solve)
     path = out_dir / "RESULTS.md"
-    path.write_text(render_markdown(results, figure if has_figure else None), encoding="utf-8")
+    markdown = render_markdown(
+        results, curves if has_curves else None, solve if has_solve else None
+    )
+    path.write_text(markdown, encoding="utf-8")
     return path
 
 

@@ -28,7 +28,8 @@ from benchmarks.tasks import TASKS, CheckProtocol  # noqa: E402
 # The contract of notebooks 03 and 04, in a notebook that trains nothing. Its greedy return
 # depends on SEED (seed 0: 470, unsolved; seed 1: 480, solved), so the injection shows. It
 # prints its number of checks like the notebooks do, seed 0 with their steps; seed 1 exposes
-# `check_steps` instead, and seed 2 a `greedy_checks` object, as the notebooks do.
+# `check_steps` and `check_seconds` instead, and seed 2 a `greedy_checks` object, as the
+# notebooks do, and its own `eval_seconds`. Its evaluation cell takes at least 50 ms.
 FAKE_CELLS = [
     ("parameters", "SEED = 0"),
     (
@@ -40,15 +41,16 @@ FAKE_CELLS = [
         "stats = {'Returns': lengths.astype(float).tolist(), 'Steps': np.cumsum(lengths).tolist()}\n"
         "total_steps = int(lengths.sum())\n"
         "training_seconds = time.perf_counter() - start\n"
-        "eval_returns = np.full(100, 470.0 + 10 * SEED)\n"
         "steps = ' (1,234 steps of checks)' if SEED == 0 else ''\n"
         "print(f'{total_steps} steps, 30 episodes; best greedy check 1.0 after {SEED + 2} checks{steps}')\n"
         "if SEED == 1:\n"
-        "    check_steps = 123\n"
+        "    check_steps, check_seconds = 123, 0.25\n"
         "if SEED == 2:\n"
         "    from types import SimpleNamespace\n"
-        "    greedy_checks = SimpleNamespace(steps=4_567, done=9)",
+        "    greedy_checks = SimpleNamespace(steps=4_567, done=9, seconds=1.5)\n"
+        "    eval_seconds = 0.5",
     ),
+    (None, "eval_returns = np.full(100, 470.0 + 10 * SEED)\ntime.sleep(0.05)"),
 ]
 
 
@@ -120,6 +122,10 @@ def test_course_side_runs_without_sb3(tmp_path: Path) -> None:
         assert r["peak_rss_kib"] > 10_000 and r["training_seconds"] >= 0
     assert [r["checks"] for r in runs] == [2, 3, 9]  # printed, or read from greedy_checks
     assert [r["check_steps"] for r in runs] == [1234, 123, 4567]  # printed, or the kernel's
+    assert [r["check_seconds"] for r in runs] == [None, 0.25, 1.5]  # not told, or the kernel's
+    # The evaluation cell timed by the benchmark, or the notebook's own eval_seconds.
+    assert all(0.05 <= r["eval_seconds"] < r["wall_seconds"] for r in runs[:2])
+    assert runs[2]["eval_seconds"] == 0.5
     assert [TASKS["cartpole"].solved(r["eval_returns"]) for r in runs] == [False, True, True]
     assert (out / "runs" / "cartpole-seed1.ipynb").exists()
 
@@ -133,6 +139,11 @@ def test_course_side_runs_without_sb3(tmp_path: Path) -> None:
     assert "## Executing the whole course" in markdown
     png = out / "learning_curves.png"
     assert png.exists() and png.stat().st_size < 200_000
+    # Check time apart from learning time; seed 0 told neither, so 2 of the 3 runs count.
+    assert "| check time (s, median) |" in markdown and "(2 of 3 runs)" in markdown
+    assert "![time to solve per seed](time_to_solve.png)" in markdown
+    solve = out / "time_to_solve.png"
+    assert solve.exists() and solve.stat().st_size < 100_000
 
 
 @pytest.mark.slow
@@ -172,6 +183,9 @@ def test_reference_rows_interleaved_in_parallel(tmp_path: Path) -> None:
         assert r["torch_threads"] == 1 and len(r["eval_returns"]) == 5
         assert r["curve"]["steps"][-1] <= r["total_steps"] <= 512
     assert ref["total_steps"] == 512 and ref["checks"] == ref["check_steps"] == 0
+    assert ref["check_seconds"] == 0.0
+    assert 0 < protocol["check_seconds"] < protocol["training_seconds"]
+    assert all(0 < r["eval_seconds"] < r["wall_seconds"] for r in (ref, protocol))
     # The tiny protocol checks 2 episodes after every training episode and never passes.
     assert protocol["checks"] == len(protocol["curve"]["steps"]) > 0
     assert protocol["check_steps"] >= 2 * protocol["checks"] * 8  # no CartPole episode is shorter
@@ -221,6 +235,7 @@ def test_protocol_callback_keeps_the_best_and_stops(stop: bool) -> None:
         assert not summary["stopped_early"]
         assert summary["checks"] == model.num_timesteps // 64 == 4
     assert summary["check_steps"] >= 2 * 8 * summary["checks"]
+    assert summary["check_seconds"] > 0
     assert summary["best_check"] == max(summary["check_returns"])
     kept = model.q_net.state_dict()  # the evaluated network holds the best check's weights
     assert kept.keys() == callback.best_weights.keys()
@@ -278,7 +293,7 @@ def test_the_reference_uses_the_notebooks_checks_and_evaluation() -> None:
 
 def test_jobs_must_be_positive() -> None:
     assert run.parse_args(["--jobs", "3"]).jobs == 3
-    assert run.parse_args([]).seeds == 10 and run.parse_args([]).jobs == 1
+    assert run.parse_args([]).seeds == 20 and run.parse_args([]).jobs == 1  # seeds 0-19
     with pytest.raises(SystemExit):
         run.parse_args(["--jobs", "0"])
 
@@ -356,46 +371,110 @@ def test_reference_evaluation_is_seeded() -> None:
     assert first[1:].tolist() == other[:3].tolist()  # episode i of seed 3 is episode i-1 of seed 4
 
 
-def test_report_regenerates_from_results(tmp_path: Path) -> None:
-    """`python -m benchmarks.report` rebuilds RESULTS.md from a results.json alone."""
-    results = {
-        "meta": {
-            "date": "2026-01-01 00:00 UTC",
-            "argv": [],
-            "tiny": False,
-            "seeds": [0],
-            "tasks": ["mountaincar"],
-            "machine": run.machine_info(),
-            "versions": run.versions(),
-        },
-        "runs": [
-            {
-                "order": i,
-                "task": "mountaincar",
-                "seed": 0,
-                "agent": agent,
-                "training_seconds": seconds,
-                "wall_seconds": seconds + 1,
-                "total_steps": 1000,
-                "eval_returns": [-100.0] * 96 + [-200.0] * 4,
-                "curve": {"steps": [200, 400], "returns": [-200.0, -150.0]},
-                "peak_rss_kib": 300_000,
-                "torch_threads": 1,
-            }
-            for i, (agent, seconds) in enumerate(
-                [("course", 20.0), ("reference", 10.0), ("reference-protocol", 30.0)]
-            )
-        ],
+def fake_results(timed: bool) -> dict:
+    """results.json of one MountainCar seed per agent; with the checks' and the evaluation's
+    times when `timed` (else as the runs made before the benchmark measured them)."""
+    agents = [  # agent, training s, checks, check s, evaluation s
+        ("course", 20.0, 8, 5.0, 1.0),
+        ("reference", 10.0, 0, 0.0, 2.0),  # no checks: 0 s of checks, even when untimed
+        ("reference-protocol", 30.0, 12, 10.0, 2.0),
+    ]
+    runs = []
+    for i, (agent, seconds, checks, check_seconds, eval_seconds) in enumerate(agents):
+        record = {
+            "order": i,
+            "task": "mountaincar",
+            "seed": 0,
+            "agent": agent,
+            "training_seconds": seconds,
+            "wall_seconds": seconds + 3,
+            "total_steps": 1000,
+            "checks": checks,
+            "check_steps": 1000 * checks,
+            "eval_returns": [-100.0] * 96 + [-200.0] * 4,
+            "curve": {"steps": [200, 400], "returns": [-200.0, -150.0]},
+            "peak_rss_kib": 300_000,
+            "torch_threads": 1,
+        }
+        if timed:
+            record |= {"check_seconds": check_seconds, "eval_seconds": eval_seconds}
+        runs.append(record)
+    meta = {
+        "date": "2026-01-01 00:00 UTC",
+        "argv": [],
+        "tiny": False,
+        "seeds": [0],
+        "tasks": ["mountaincar"],
+        "machine": run.machine_info(),
+        "versions": run.versions(),
     }
+    return {"meta": meta, "runs": runs}
+
+
+def test_report_regenerates_from_results(tmp_path: Path) -> None:
+    """`python -m benchmarks.report` rebuilds RESULTS.md and its figures from a results.json
+    alone; the check time is reported apart from the learning time, for every agent."""
     path = tmp_path / "results.json"
-    path.write_text(json.dumps(results))
+    path.write_text(json.dumps(fake_results(timed=True)))
     assert report.main([str(path)]) == 0
     markdown = (tmp_path / "RESULTS.md").read_text()
     assert "2.00× (2.00–2.00)" in markdown  # training time: course / zoo as the zoo runs it
     assert "0.67× (0.67–0.67)" in markdown  # course / zoo + the course's protocol
+    assert "1.50× (1.50–1.50)" in markdown  # learning time (checks excluded): 15 s / 10 s
+    assert "0.75× (0.75–0.75)" in markdown  # 15 s / 20 s
+    assert markdown.count("0.50× (0.50–0.50)") == 3  # checks 5 / 10 s; evaluation 1 / 2 s twice
+    course_row = next(
+        line for line in markdown.splitlines() if line.startswith("| course notebook |")
+    )
+    assert "| 20.0 | 15.0 | 5.0 | 1,000 | 8 / 8,000 | 1.0 |" in course_row
     assert "| 1/1 | 1/1 |" in markdown  # solved (mean -104), course target (96 % flags)
     assert "-104.0 [-104.0, -104.0]" in markdown  # IQM of one seed, and its interval
     assert "keep-best + early stop" in markdown and "last iterate" in markdown
+    assert report.NOT_MEASURED not in markdown
+    # The goals: 0.67× against 0.40×, one seed of the twenty run.
+    assert "| 0.67× (1 pair) | no: 0.27 above |" in markdown
+    assert "| 1/1 seeds solved | no: 19 of the 20 seeds not run |" in markdown
+    for figure in ("learning_curves.png", "time_to_solve.png"):
+        assert f"]({figure})" in markdown and (tmp_path / figure).stat().st_size < 100_000
+
+
+def test_report_says_what_the_run_did_not_measure(tmp_path: Path) -> None:
+    """Runs made before the benchmark timed checks and evaluation: the report says "not
+    measured" and why, never a number; a run without checks spent 0 s in them."""
+    results = fake_results(timed=False)
+    markdown = report.render_markdown(results, None, None)
+    rows = {line.split(" | ")[0]: line for line in markdown.splitlines() if line.startswith("| ")}
+    assert rows["| course notebook"].count(report.NOT_MEASURED) == 3  # learning, checks, eval
+    assert rows["| SB3 DQN (zoo), as the zoo runs it"].count(report.NOT_MEASURED) == 1  # eval
+    assert "| 10.0 | 10.0 | 0.0 |" in rows["| SB3 DQN (zoo), as the zoo runs it"]
+    assert "the run of record" in markdown and "2026-01-01 00:00 UTC" in markdown
+    assert "1.50×" not in markdown and "0.50×" not in markdown  # no ratio of unmeasured times
+    assert "time to solve" not in markdown.lower()  # no figure given, none linked
+
+
+def test_time_to_solve_counts_seeds_not_runs(tmp_path: Path) -> None:
+    """Solved runs give their training time; unsolved and failed runs count as not solved."""
+    results = fake_results(timed=True)
+    unsolved = dict(results["runs"][0], seed=1, order=3, eval_returns=[-200.0] * 100)
+    failed = {"order": 4, "task": "mountaincar", "seed": 2, "agent": "course", "error": "boom"}
+    results["runs"] += [unsolved, failed]
+    assert report.time_to_solve(results, "mountaincar", "course") == ([20.0], [20.0], 3)
+    assert report.plot_time_to_solve(results, tmp_path / "solve.png")
+    assert (tmp_path / "solve.png").stat().st_size < 100_000
+
+
+def test_committed_report_is_rendered_from_committed_results() -> None:
+    """benchmarks/RESULTS.md is what benchmarks.report writes from benchmarks/results.json:
+    a hand edit, or results merged without re-rendering, fails here."""
+    bench = REPO_ROOT / "benchmarks"
+    results = json.loads((bench / "results.json").read_text())
+    figures = [f for f in (report.LEARNING_CURVES, report.TIME_TO_SOLVE) if (bench / f).exists()]
+    assert figures == [report.LEARNING_CURVES, report.TIME_TO_SOLVE]
+    expected = report.render_markdown(results, *figures)
+    assert (bench / "RESULTS.md").read_text(encoding="utf-8") == expected, (
+        "benchmarks/RESULTS.md is stale: run `python -m benchmarks.report`"
+    )
+    assert (bench / report.TIME_TO_SOLVE).stat().st_size < 100_000
 
 
 def test_the_benchmark_reads_the_checks_summary_the_notebooks_print() -> None:
