@@ -398,6 +398,8 @@ def fake_results(timed: bool) -> dict:
         }
         if timed:
             record |= {"check_seconds": check_seconds, "eval_seconds": eval_seconds}
+        if agent != "course":
+            record["hyperparameters"] = {"n_timesteps": 800}
         runs.append(record)
     meta = {
         "date": "2026-01-01 00:00 UTC",
@@ -434,6 +436,8 @@ def test_report_regenerates_from_results(tmp_path: Path) -> None:
     # The goals: 0.67× against 0.40×, one seed of the twenty run.
     assert "| 0.67× (1 pair) | no: 0.27 above |" in markdown
     assert "| 1/1 seeds solved | no: 19 of the 20 seeds not run |" in markdown
+    assert "| at most 1,000 training steps, against 800 | no: 200 steps over |" in markdown
+    assert "whole course" not in markdown  # not run, no goal row
     for figure in ("learning_curves.png", "time_to_solve.png"):
         assert f"]({figure})" in markdown and (tmp_path / figure).stat().st_size < 100_000
 
@@ -450,6 +454,29 @@ def test_report_says_what_the_run_did_not_measure(tmp_path: Path) -> None:
     assert "the run of record" in markdown and "2026-01-01 00:00 UTC" in markdown
     assert "1.50×" not in markdown and "0.50×" not in markdown  # no ratio of unmeasured times
     assert "time to solve" not in markdown.lower()  # no figure given, none linked
+
+
+@pytest.mark.parametrize(
+    ("seconds", "cores", "error", "verdict"),
+    [
+        (250.0, 1, False, "yes"),
+        (357.0, 1, False, "no: 57 s over"),
+        (376.0, 2, False, "no: 76 s over (not measured on one pinned core, as the goal is stated)"),
+        (200.0, 1, True, "no: 1 notebook failed"),
+    ],
+)
+def test_whole_course_goal(seconds: float, cores: int, error: bool, verdict: str) -> None:
+    results = fake_results(timed=True)
+    results["meta"]["machine"]["usable_cores"] = cores
+    notebooks = [{"notebook": "01.ipynb", "seconds": seconds / 2}]
+    notebooks.append(
+        {"notebook": "02.ipynb", "seconds": seconds / 2} | ({"error": "x"} if error else {})
+    )
+    results["whole_course"] = {"notebooks": notebooks, "total_seconds": seconds, "peak_rss_kib": 1}
+    (row,) = report.whole_course_goal(results)
+    assert row[0] == "the whole course in ≤ 300 s on one pinned core"
+    assert row[1].startswith(f"{seconds:.0f} s for 2 notebooks, {cores} usable core")
+    assert row[2] == verdict
 
 
 def test_time_to_solve_counts_seeds_not_runs(tmp_path: Path) -> None:
