@@ -116,7 +116,13 @@ def _expect_syncs(chk: Check, run: _Run) -> None:
                 "`update_target_network` is never called, or a new target network was made "
                 "(`target_q_network = make_target_network(q_network)` rebinds a local name; the "
                 "caller's target network stays as it was)."
-            ),
+            )
+            + " "
+            + _(
+                "Or the synchronisation counts steps within the episode: the check's episodes "
+                "are all shorter than sync_every = {sync_every} steps, so a count that restarts "
+                "with every episode never reaches it."
+            ).format(sync_every=SYNC_EVERY),
             hint=_(
                 "synchronise (exercise 3.3) whenever the global step is a multiple of sync_every."
             ),
@@ -132,6 +138,12 @@ def _expect_syncs(chk: Check, run: _Run) -> None:
         elif gaps == [SYNC_EVERY * TRAIN_EVERY]:
             cause = _(
                 "synchronised every sync_every *updates*, not every sync_every environment steps."
+            )
+        elif gaps == [TRAIN_EVERY] and set(syncs) <= set(run.updates):
+            cause = _(
+                "synchronised after every update (every train_every steps), not every "
+                "sync_every environment steps: the target network then follows the online one "
+                "almost at once."
             )
         elif 1 in gaps:
             cause = _(

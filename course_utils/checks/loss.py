@@ -33,7 +33,8 @@ def check_q_loss(chk: Check) -> None:
     with torch.no_grad():
         q_b = q_network(state_b)
     action_b = q_b.argmin(dim=1, keepdim=True)  # never the greedy action
-    target_b = torch.tensor([[0.5], [-1.0], [2.0], [0.0]])
+    # Errors of both signs, so that averaging them unsquared differs from their absolute mean.
+    target_b = torch.tensor([[0.5], [-1.0], [2.0], [-3.0]])
     taken_b = q_b.gather(1, action_b)
     error_b = taken_b - target_b
     expected = (error_b**2).mean()
@@ -154,6 +155,22 @@ def check_q_loss(chk: Check) -> None:
         Variant(
             error_b.abs().mean(),
             _("the absolute error (L1) instead of the squared error."),
+            _("square the errors before averaging them."),
+        ),
+        Variant(
+            error_b.mean(),
+            _(
+                "the errors were averaged without being squared: positive and negative errors "
+                "cancel, and the loss can even be negative."
+            ),
+            _("square the errors before averaging them."),
+        ),
+        Variant(
+            -error_b.mean(),
+            _(
+                "the errors were averaged without being squared: positive and negative errors "
+                "cancel, and the loss can even be negative."
+            ),
             _("square the errors before averaging them."),
         ),
         Variant(

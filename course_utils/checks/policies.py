@@ -122,6 +122,46 @@ def _action(chk: Check, got: Any, rows: int, context: str) -> Tensor:
     return got
 
 
+def _expect_no_exploration_at_zero(chk: Check, network: nn.Module, states: Tensor) -> None:
+    """Many calls at ε = 0 are all greedy: a policy that explores with its own fixed ε (or
+    the notebook's global) is named here, before "uses the q_network it is given" could
+    blame the network for a random action."""
+    calls = 200
+    state = states[:1]
+    greedy = int(_greedy(network, state))
+    explored = sum(
+        int(_action(chk, chk.call(network, state, 0.0, N), 1, _("one state, epsilon = 0")))
+        != greedy
+        for _call in range(calls)
+    )
+    if explored:
+        raise chk.fail(
+            _("greedy at ε = 0"),
+            expected=_("the greedy action {a} in all {calls} calls at ε = 0").format(
+                a=greedy, calls=calls
+            ),
+            got=_("another action in {n} of them").format(n=explored),
+            cause=_(
+                "the policy still explores at ε = 0: it does not use its `epsilon` argument "
+                "(a fixed number, or the notebook's global?)."
+            ),
+            hint=_("compare the random number with the `epsilon` the function receives."),
+        )
+
+
+def _reseeds(chk: Check, network: nn.Module, state: Tensor) -> bool:
+    """Whether two calls on a batch at ε = 1 draw varied actions, but the same ones twice:
+    the function re-seeds a generator on every call."""
+    batch = state.repeat(64, 1)
+    first = _action(
+        chk, chk.call(network, batch, 1.0, N), 64, _("a batch of {n} states").format(n=64)
+    )
+    second = _action(
+        chk, chk.call(network, batch, 1.0, N), 64, _("a batch of {n} states").format(n=64)
+    )
+    return len(torch.unique(first)) > 1 and torch.equal(first, second)
+
+
 def _bounds(p: float, n: int) -> tuple[float, float]:
     """Six standard deviations around n·p for a count of n Bernoulli(p) draws."""
     sd = (n * p * (1 - p)) ** 0.5
@@ -138,7 +178,14 @@ def _frequencies(chk: Check, network: nn.Module, state: Tensor, epsilon: float) 
 
 
 def _expect_frequencies(
-    chk: Check, counts: list[int], greedy: int, epsilon: float, draws: int, what: str
+    chk: Check,
+    counts: list[int],
+    greedy: int,
+    epsilon: float,
+    draws: int,
+    what: str,
+    network: nn.Module | None = None,
+    state: Tensor | None = None,
 ) -> None:
     p_greedy = 1 - epsilon + epsilon / N
     expected = [p_greedy if a == greedy else epsilon / N for a in range(N)]
@@ -150,12 +197,26 @@ def _expect_frequencies(
         return
     share = counts[greedy] / draws
     others = [counts[a] for a in range(N) if a != greedy]
-    if max(counts) == draws and epsilon > 0 and counts[greedy] != draws:
-        cause = _(
-            "every call returned the same non-greedy action: the function re-seeds a random "
-            "generator each time it is called (`torch.manual_seed`, `random.seed`, "
-            "`np.random.default_rng(seed)` or `torch.Generator().manual_seed` inside it), so "
-            "every call draws the same 'random' numbers."
+    same_every_call = max(counts) == draws and epsilon > 0
+    if same_every_call and (
+        counts[greedy] != draws
+        or (network is not None and state is not None and _reseeds(chk, network, state))
+    ):
+        cause = (
+            _(
+                "every call returned the same non-greedy action: the function re-seeds a random "
+                "generator each time it is called (`torch.manual_seed`, `random.seed`, "
+                "`np.random.default_rng(seed)` or `torch.Generator().manual_seed` inside it), so "
+                "every call draws the same 'random' numbers."
+            )
+            if counts[greedy] != draws
+            else _(
+                "every call returned the same action, although on a batch the rows explore: "
+                "the function re-seeds a random generator each time it is called "
+                "(`torch.manual_seed`, `random.seed`, `np.random.default_rng(seed)` or "
+                "`torch.Generator().manual_seed` inside it), so every call draws the same "
+                "'random' numbers."
+            )
         )
         hint = _(
             "seed once, in the notebook's setup cell, never inside the function: draw from the "
@@ -249,6 +310,7 @@ def check_epsilon_greedy_policy(chk: Check) -> None:
                     cause=cause,
                     hint=_("at ε = 0 the action is the index of the largest Q-value of the state."),
                 )
+        _expect_no_exploration_at_zero(chk, network, states)
         chk.holds(_("greedy at ε = 0"))
         other_greedy = _greedy(other, states)
         differ = [a for a in range(N) if int(other_greedy[a]) != a]
@@ -271,7 +333,14 @@ def check_epsilon_greedy_policy(chk: Check) -> None:
         greedy = 2
         state = states[greedy : greedy + 1]
         _expect_frequencies(
-            chk, _frequencies(chk, network, state, 1.0), greedy, 1.0, DRAWS, _("one state")
+            chk,
+            _frequencies(chk, network, state, 1.0),
+            greedy,
+            1.0,
+            DRAWS,
+            _("one state"),
+            network,
+            state,
         )
         _expect_frequencies(
             chk, _frequencies(chk, network, state, 0.3), greedy, 0.3, DRAWS, _("one state")

@@ -25,7 +25,7 @@ from course_utils import reference, replay
 from course_utils.checks._i18n import _
 from course_utils.checks._inputs import _seeded_rngs
 from course_utils.checks._replay_batches import _expect_uniform, _sample_numbers, _transition
-from course_utils.checks.harness import Check, check
+from course_utils.checks.harness import Check, ExerciseFailure, check
 
 __all__ = ["check_replay_memory"]
 
@@ -60,9 +60,31 @@ class _Memory:
             chk.holds(_("the memory has a method `{method}`").format(method=method))
 
     def insert(self, number: int) -> None:
-        self.chk.call(
-            _transition(number), function=self.memory.insert, method="insert", names=["transition"]
-        )
+        try:
+            self.chk.call(
+                _transition(number),
+                function=self.memory.insert,
+                method="insert",
+                names=["transition"],
+            )
+        except ExerciseFailure as failure:
+            # An IndexError once the memory is full: a write position that never wraps.
+            if number > CAPACITY and isinstance(failure.__cause__, IndexError):
+                raise self.chk.fail(
+                    _("`{method}` runs on a small example").format(method="insert"),
+                    expected=_("a result"),
+                    got=f"IndexError: {failure.__cause__}",
+                    cause=_(
+                        "insert {number} into a full memory of capacity {capacity} wrote past "
+                        "the end of the storage: the write position keeps growing instead of "
+                        "wrapping around to the first slot."
+                    ).format(number=number, capacity=CAPACITY),
+                    hint=_(
+                        "after the last slot, the next write goes to the first slot again: "
+                        "the position counts 0, 1, ..., capacity − 1, 0, 1, ..."
+                    ),
+                ) from failure.__cause__
+            raise
 
     def __len__(self) -> Any:
         return self.chk.call(function=lambda: len(self.memory), method="__len__")
@@ -108,6 +130,13 @@ def _expect_len(chk: Check, memory: _Memory, expected: int, inserted: int) -> No
             "once `len` reaches `capacity`, write the new transition over the oldest one "
             "instead of appending it."
         )
+    elif inserted >= CAPACITY and got == CAPACITY - 1:
+        cause = _(
+            "off by one: the memory never holds more than {got} transitions, one fewer than "
+            "its capacity. It evicts one insert too early (a `>=` where `>` belongs, or "
+            "`maxlen=capacity - 1`)."
+        ).format(got=got)
+        hint = _("a full memory holds exactly `capacity` transitions, never one fewer.")
     elif inserted >= CAPACITY and got < expected:
         cause = _(
             "after the memory filled up, `len` went down: it returns the write position, "
@@ -207,6 +236,43 @@ def _expect_latest_kept(chk: Check, seen: set[int], stored: set[int], inserted: 
     )
 
 
+def _expect_oldest_replaced_each_time(chk: Check) -> None:
+    """Fresh memories filled with 1..k, for every k from one past capacity to twice it: each
+    time exactly the newest ``CAPACITY`` remain (a write position one slot off evicts the
+    second-oldest and only looks right at some k). No sample between the inserts, so a
+    ``sample`` that reorders the storage is left to :func:`_expect_sampling_keeps_order`."""
+    for inserted in range(CAPACITY + 1, 2 * CAPACITY + 1):
+        memory = _Memory(chk, CAPACITY)
+        for number in range(1, inserted + 1):
+            memory.insert(number)
+        everything = set(range(1, inserted + 1))
+        stored = set(range(inserted - CAPACITY + 1, inserted + 1))
+        seen: set[int] = set()
+        for _draw in range(60):  # P(a stored transition never shows) < 6·(5/6)^240
+            seen.update(_sample_numbers(chk, memory, 4, everything))
+        if seen <= stored:
+            continue
+        kept_old, lost = sorted(seen - stored), sorted(stored - seen)
+        raise chk.fail(
+            _("when full, a new transition overwrites the oldest"),
+            expected=_(
+                "after inserting 1..{inserted} with capacity {capacity}: transitions {value}"
+            ).format(inserted=inserted, capacity=CAPACITY, value=sorted(stored)),
+            got=_("sampling finds transitions {value}").format(value=sorted(seen)),
+            cause=_(
+                "after {inserted} inserts the memory still holds {kept} but no longer {lost}: "
+                "a newer transition was overwritten while an older one stayed. The write "
+                "position is a slot off (advanced before writing instead of after, or not "
+                "starting at the first slot), so it only looks right after some inserts."
+            ).format(inserted=inserted, kept=kept_old, lost=lost),
+            hint=_(
+                "the next write goes where the oldest transition is: write at the position, "
+                "then advance it; it starts at the first slot."
+            ),
+        )
+    chk.holds(_("when full, a new transition overwrites the oldest"))
+
+
 def _expect_sampling_keeps_order(
     chk: Check, memory: _Memory, inserted: int, stored: set[int]
 ) -> set[int]:
@@ -284,5 +350,6 @@ def check_replay_memory(chk: Check) -> None:
         for _draw in range(150):  # P(a stored transition never shows) < 6·(5/6)^600
             seen.update(_sample_numbers(chk, memory, 4, everything))
         _expect_latest_kept(chk, seen, stored, inserted)
+        _expect_oldest_replaced_each_time(chk)
         stored = _expect_sampling_keeps_order(chk, memory, inserted, stored)
         _expect_uniform(chk, memory, stored)

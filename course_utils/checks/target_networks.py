@@ -88,7 +88,11 @@ def check_make_target_network(chk: Check) -> None:
             _("all its parameters are frozen"),
             expected=_("requires_grad=False on every parameter"),
             got=_("requires_grad=True on {names}").format(names=", ".join(trainable)),
-            cause=_("gradients are still enabled on the target network's parameters."),
+            cause=_(
+                "gradients are still enabled on the target network's parameters. (A copy "
+                "made under `torch.no_grad()` keeps requires_grad=True on every parameter, and "
+                "`p.detach()` returns a new tensor, leaving `p` as it was.)"
+            ),
             hint=_(
                 "switch gradients off on every parameter of the copy (a module has a method for it)."
             ),
@@ -101,7 +105,8 @@ def check_make_target_network(chk: Check) -> None:
             got="target.training == True",
             cause=_(
                 "the target network is still in train mode (dropout or batch norm would behave "
-                "like in training)."
+                "like in training). `target.eval` without parentheses names the method and "
+                "does nothing: it has to be called."
             ),
             hint=_("put the copy in evaluation mode."),
         )

@@ -117,6 +117,11 @@ def _greedy_variants(
             _("the Q-value of a fixed action (action 0) was used instead of the max."),
             _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
         ),
+        Variant(
+            reward_b + gamma * mask_b * next_q_b.sum(dim=1, keepdim=True),
+            _("the sum over actions was used instead of the max."),
+            _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
+        ),
     ]
 
 
@@ -281,6 +286,17 @@ def check_sarsa_targets(chk: Check) -> None:
             _("gather along dim 0: the actions were used as row numbers."),
             _("actions index the columns: gather along dimension 1, the action dimension."),
         ),
+        Variant(
+            reward_b + GAMMA * mask_b * next_q_b.mean(dim=1, keepdim=True),
+            _(
+                "the mean over all actions was used (the expected value under a uniformly "
+                "random policy), not the value of the next action the policy drew."
+            ),
+            _(
+                "bootstrap from q_targ(s', a') of the next action given in next_action_b, "
+                "selected per row as in exercise 2.1."
+            ),
+        ),
         *_target_variants(reward_b, mask_b, taken_b, GAMMA),
         *_global_variants(chk.function, [target_q_network], formula, "target_q_network"),
     ]
@@ -413,6 +429,37 @@ def check_double_dqn_targets(chk: Check) -> None:
                 "target network's value of a*, whichever is smaller."
             ),
             _("no minimum: the value of a* comes from the target network alone."),
+        ),
+        Variant(
+            reward_b + GAMMA * mask_b * (online_q_b.gather(1, best_b) + value_b) / 2,
+            _(
+                "the average of q(s', a*) and q_targ(s', a*) was used: Double DQN takes the "
+                "target network's value of a* alone; the online network only chooses a*."
+            ),
+            _("the value of a* comes from the target network alone."),
+        ),
+        Variant(
+            reward_b
+            + GAMMA
+            * mask_b
+            * torch.minimum(
+                online_q_b.max(dim=1, keepdim=True).values,
+                target_q_b.max(dim=1, keepdim=True).values,
+            ),
+            _(
+                "the smaller of the two networks' maxima was used: each network chose its own "
+                "best action. In Double DQN one action a*, the online network's choice, is "
+                "evaluated by the target network."
+            ),
+            _(
+                "two networks, two jobs: the online network chooses a* (an argmax), the target "
+                "network says what a* is worth."
+            ),
+        ),
+        Variant(
+            reward_b + GAMMA * mask_b * target_q_b.gather(0, best_b),
+            _("gather along dim 0: the actions were used as row numbers."),
+            _("actions index the columns: gather along dimension 1, the action dimension."),
         ),
         *_target_variants(reward_b, mask_b, value_b, GAMMA),
     ]

@@ -233,13 +233,23 @@ def _expect_returns(
             hint=_("append what `dqn_update` returns: it is already a Python float."),
         )
     if len(losses) != len(run.updates) - updates:
+        at = run.updates[updates:]
+        cause = (
+            _(
+                "the optimizer stepped more than once at one environment step: `dqn_update` "
+                "was called twice there (a second call whose loss was not kept?). One update "
+                "per learning step."
+            )
+            if len(at) != len(set(at))
+            else _("not every update's loss was appended, or some were appended twice.")
+        )
         raise chk.fail(
             _("one loss per update"),
             expected=_("{value} losses (optimizer steps in this episode)").format(
                 value=len(run.updates) - updates
             ),
             got=_("{n_losses} losses").format(n_losses=len(losses)),
-            cause=_("not every update's loss was appended, or some were appended twice."),
+            cause=cause,
             hint=_("append each update's loss once, right where the update happens."),
         )
     ended = bool(run.episode_ends) and run.episode_ends[-1] == run.steps and run.steps > step
@@ -296,7 +306,17 @@ def _expect_transitions(chk: Check, run: _Run) -> None:
                     ),
                     hint=_("store `terminated` itself; use `done` only to stop the loop."),
                 )
-            if name == "state" and n > 0 and torch.equal(field, run.transitions[n - 1]["state"]):
+            if (
+                name == "terminated"
+                and seen["truncated"].item() != seen["terminated"].item()
+                and torch.equal(field, seen["truncated"])
+            ):
+                cause = _(
+                    "`truncated` was stored where `terminated` belongs: the target would then "
+                    "bootstrap from real terminal states and stop at time-limit cuts, the "
+                    "opposite of what it must do."
+                )
+            elif name == "state" and n > 0 and torch.equal(field, run.transitions[n - 1]["state"]):
                 cause = _("the state was not advanced: `state = next_state` is missing.")
             elif name == "state":
                 cause = _("the stored state is not the one the action was taken in.")

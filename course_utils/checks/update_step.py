@@ -11,9 +11,11 @@ target network is *not* frozen (so a gradient through the target shows).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -67,7 +69,7 @@ def _reference_step(
     max_grad_norm: float,
     *,
     garbage: list[Tensor] | None = None,
-    clip: bool = True,
+    clip: bool | str = True,
 ) -> tuple[list[Tensor], float]:
     """The parameters after one SGD step on a copy of ``q_network``, and the pre-step loss.
 
@@ -82,12 +84,45 @@ def _reference_step(
     with torch.no_grad():
         for p, g in zip(net.parameters(), garbage or [], strict=False):
             p.grad += g
-    if clip:
+    if clip == "value":  # a mistake: every element clipped, not the norm
+        nn.utils.clip_grad_value_(net.parameters(), max_grad_norm)
+    elif clip:
         nn.utils.clip_grad_norm_(net.parameters(), max_grad_norm)
     with torch.no_grad():
         for p in net.parameters():
             p -= LR * p.grad
     return _params(net), loss.item()
+
+
+class _ClipSpy:
+    """Records the calls of ``nn.utils.clip_grad_norm_`` made while it is active: which
+    parameters were clipped, and the norm of their gradients at that moment (None when none
+    had one). A function imported as ``from torch.nn.utils import clip_grad_norm_`` before
+    the check escapes it; the diagnosis then falls back on the step alone."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[set[int], float | None]] = []
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        original = nn.utils.clip_grad_norm_
+
+        def spy(parameters: Any, *args: Any, **kwargs: Any) -> Any:
+            parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+            grads = [p.grad for p in parameters if p.grad is not None]
+            norm = (
+                float(torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads])))
+                if grads
+                else None
+            )
+            self.calls.append(({id(p) for p in parameters}, norm))
+            return original(parameters, *args, **kwargs)
+
+        nn.utils.clip_grad_norm_ = spy
+        try:
+            yield
+        finally:
+            nn.utils.clip_grad_norm_ = original
 
 
 def _grad_norm(network: nn.Module) -> float:
@@ -111,6 +146,7 @@ def check_dqn_update(chk: Check) -> None:
     )
     q_network, target_q_network = _network(seed=70), _network(seed=71)  # target not frozen
     pristine = copy.deepcopy(q_network)
+    unclipped_start = copy.deepcopy(q_network)  # for the step with a norm that never binds
     state_b, next_state_b = _states(seed=72), _states(seed=73)
     with torch.no_grad():
         action_b = q_network(state_b).argmin(dim=1, keepdim=True)  # never the greedy action
@@ -138,7 +174,9 @@ def check_dqn_update(chk: Check) -> None:
         p.grad = g.clone()  # left over from an earlier step: zero_grad must clear it
     optimizer = _CountingSGD(q_network.parameters(), lr=LR)
     before_batch, target_state = _snapshot(batch), _state(target_q_network)
-    got = chk.call(q_network, target_q_network, optimizer, batch, GAMMA, max_grad_norm)
+    clip_spy = _ClipSpy()
+    with clip_spy.watching():
+        got = chk.call(q_network, target_q_network, optimizer, batch, GAMMA, max_grad_norm)
     after = _params(q_network)
     if not _same(after, expected) and _same(after, mistakes[0][0]):
         # Zeroing *after* the step is correct too: then every call starts with empty
@@ -236,9 +274,19 @@ def check_dqn_update(chk: Check) -> None:
     # 4. the step itself: one clipped step from freshly zeroed gradients
     if not _same(after, expected):
         raise _wrong_step(
-            chk, q_network, initial, after, expected, unclipped, mistakes, max_grad_norm
+            chk,
+            q_network,
+            initial,
+            after,
+            expected,
+            unclipped,
+            mistakes,
+            max_grad_norm,
+            clip_spy,
+            3 * max_grad_norm,
         )
     chk.holds(_("the parameters take one clipped gradient step"))
+    _expect_plain_gradient(chk, unclipped_start, target_q_network, batch, target_b)
 
     # 5. the loss returned is the one before the step
     if abs(got - pre_loss) > 1e-4 * max(1.0, abs(pre_loss)):
@@ -278,6 +326,87 @@ def check_dqn_update(chk: Check) -> None:
                 ),
             )
     chk.holds(_("the batch is left unchanged"))
+
+
+def _expect_plain_gradient(
+    chk: Check, q_network: nn.Module, target_q_network: nn.Module, batch: Batch, target_b: Tensor
+) -> None:
+    """With a norm that never binds, the step is exactly −lr·∇L: a gradient computed twice
+    (two backward() calls add up) or clipped to a number of its own shows here, where a
+    binding clip would have hidden it. Recorded under the same property as the clipped step,
+    so that the success line's count stays what the notebooks show."""
+    max_grad_norm = 1e6
+    initial = _params(q_network)
+    expected = _reference_step(q_network, batch, target_b, max_grad_norm, clip=False)[0]
+    for p in q_network.parameters():
+        p.grad = None
+    optimizer = _CountingSGD(q_network.parameters(), lr=LR)
+    chk.call(q_network, target_q_network, optimizer, batch, GAMMA, max_grad_norm)
+    after = _params(q_network)
+    if _same(after, expected):
+        chk.holds(_("the parameters take one clipped gradient step"))
+        return
+    moved, want, angle = _step_geometry(initial, after, expected)
+    ratio = moved / want if want else 0.0
+    if angle < 1.0 and abs(ratio - round(ratio)) < 1e-3 and round(ratio) >= 2:
+        cause = _(
+            "the step is {k} times −lr·∇L in the right direction: the gradient was computed "
+            "{k} times and added up (backward() called more than once, or the loss counted "
+            "twice). With a clipping norm that binds this hides; with Adam or a larger norm "
+            "it does not."
+        ).format(k=round(ratio))
+        hint = _("one loss, one backward() per update.")
+    elif angle < 1.0 and ratio < 1.0:
+        cause = _(
+            "with max_grad_norm = {m:g} the gradient is still clipped, to a norm of about "
+            "{c:.4g}: the function clips with a number of its own (or the notebook's "
+            "`MAX_GRAD_NORM`) instead of its argument `max_grad_norm`."
+        ).format(m=max_grad_norm, c=moved / LR)
+        hint = _("clip to the `max_grad_norm` the function receives.")
+    else:
+        cause = _(
+            "with a clipping norm too large to bind, the step should be exactly −lr·∇L of "
+            "the batch, and it is not."
+        )
+        hint = _(
+            "one update is: targets (4.1), loss (3.6), fresh gradients, clipped, one step; "
+            "check which of these your function leaves out or does twice."
+        )
+    raise chk.fail(
+        _("the parameters take one clipped gradient step"),
+        expected=_("a step of length {length:.4f} (max_grad_norm = {m:g})").format(
+            length=want, m=max_grad_norm
+        ),
+        got=_("a step of length {length:.4f}, {angle:.0f}° away from that direction").format(
+            length=moved, angle=angle
+        ),
+        cause=cause,
+        hint=hint,
+    )
+
+
+def _step_geometry(
+    initial: list[Tensor], after: list[Tensor], expected: list[Tensor]
+) -> tuple[float, float, float]:
+    """The length of the step taken, of the step expected, and the angle between them."""
+    moved = (
+        sum(
+            float(torch.linalg.vector_norm(a - b)) ** 2 for a, b in zip(after, initial, strict=True)
+        )
+        ** 0.5
+    )
+    want = (
+        sum(
+            float(torch.linalg.vector_norm(a - b)) ** 2
+            for a, b in zip(expected, initial, strict=True)
+        )
+        ** 0.5
+    )
+    dot = sum(
+        float(((a - i) * (e - i)).sum()) for a, e, i in zip(after, expected, initial, strict=True)
+    )
+    cosine = dot / (moved * want) if moved > 0 and want > 0 else 1.0
+    return moved, want, math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
 
 
 def _zeroes_after_step(
@@ -360,6 +489,17 @@ def _mistaken_steps(
             _("the target comes from target_q_network, the frozen copy, not from q_network."),
         ),
     ]
+    mistakes.append(
+        (
+            step(target_b, clip="value"),
+            _(
+                "`clip_grad_value_` clamps every gradient element to ±max_grad_norm: the "
+                "step's direction changes. DQN's clipping rescales the whole gradient so that "
+                "its norm is at most max_grad_norm, keeping the direction."
+            ),
+            _("clip the gradient's *norm* (the other clipping function of `nn.utils`)."),
+        )
+    )
     for variant in _target_variants(reward_b, mask_b, max_b, GAMMA):
         mistakes.append(
             (step(variant.value), _("the target is wrong:") + " " + variant.cause, variant.hint)
@@ -376,27 +516,12 @@ def _wrong_step(
     unclipped: list[Tensor],
     mistakes: list[tuple[list[Tensor], str, str]],
     max_grad_norm: float,
+    clip_spy: _ClipSpy,
+    gradient_norm: float,
 ) -> Exception:
     """Name the mistake whose step matches what the parameters did."""
     prop = _("the parameters take one clipped gradient step")
-    moved = (
-        sum(
-            float(torch.linalg.vector_norm(a - b)) ** 2 for a, b in zip(after, initial, strict=True)
-        )
-        ** 0.5
-    )
-    want = (
-        sum(
-            float(torch.linalg.vector_norm(a - b)) ** 2
-            for a, b in zip(expected, initial, strict=True)
-        )
-        ** 0.5
-    )
-    dot = sum(
-        float(((a - i) * (e - i)).sum()) for a, e, i in zip(after, expected, initial, strict=True)
-    )
-    cosine = dot / (moved * want) if moved > 0 and want > 0 else 1.0
-    angle = math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+    moved, want, angle = _step_geometry(initial, after, expected)
     expected_text = _(
         "a step of length lr·max_grad_norm = {length:.4f} along −∇L of this batch"
     ).format(length=want)
@@ -415,7 +540,22 @@ def _wrong_step(
             hint=_("the order is zero_grad, backward, clip, step."),
         )
     if _same(after, unclipped):
-        if abs(_grad_norm(q_network) - max_grad_norm) <= 1e-3 * max_grad_norm:
+        own = {id(p) for p in q_network.parameters()}
+        clipped = [norm for ids, norm in clip_spy.calls if ids & own]
+        if clip_spy.calls and not clipped:
+            cause = _(
+                "`clip_grad_norm_` was given the parameters of another network "
+                "(target_q_network?): q_network's gradient, the one the step uses, stayed "
+                "unclipped."
+            )
+        elif clipped and all(
+            norm is None or abs(norm - gradient_norm) > 1e-3 * gradient_norm for norm in clipped
+        ):
+            cause = _(
+                "the gradient was clipped before backward() computed it: clipping then acts "
+                "on the old (or empty) gradients, and the step uses the new, unclipped ones."
+            )
+        elif abs(_grad_norm(q_network) - max_grad_norm) <= 1e-3 * max_grad_norm:
             cause = _(
                 "the gradient was clipped after optimizer.step(): the step had already used "
                 "the unclipped gradient, so the clipping changed nothing."
@@ -438,6 +578,19 @@ def _wrong_step(
     for params, cause, hint in mistakes:
         if _same(after, params):
             return chk.fail(prop, expected=expected_text, got=got_text, cause=cause, hint=hint)
+    unclipped_length = _step_geometry(initial, unclipped, expected)[0]
+    if angle < 1.0 and abs(moved - want) > 1e-3 * want and moved < unclipped_length:
+        return chk.fail(
+            prop,
+            expected=expected_text,
+            got=got_text,
+            cause=_(
+                "the direction is right but the gradient was clipped to a norm of about "
+                "{c:.4g}, not to max_grad_norm = {m:.4g}: a number written into the function "
+                "(or the notebook's `MAX_GRAD_NORM`) instead of the argument."
+            ).format(c=moved / LR, m=max_grad_norm),
+            hint=_("clip to the `max_grad_norm` the function receives."),
+        )
     return chk.fail(
         prop,
         expected=expected_text,

@@ -288,6 +288,22 @@ def make_train_mode(q_network):
     return copy.deepcopy(q_network).requires_grad_(False)
 
 
+def make_eval_not_called(q_network):
+    target = copy.deepcopy(q_network).requires_grad_(False)
+    target.eval  # noqa: B018 (the bug under test: the method is named, not called)
+    return target
+
+
+def make_under_no_grad(q_network):
+    with torch.no_grad():
+        target = copy.deepcopy(q_network)
+    return target.eval()
+
+
+def make_chained(q_network):
+    return copy.deepcopy(q_network).requires_grad_(False).eval()
+
+
 def make_froze_online(q_network):
     q_network.requires_grad_(False).eval()
     return copy.deepcopy(q_network)
@@ -573,6 +589,35 @@ def dqn_global_gamma(reward_b, terminated_b, next_state_b, target_q_network, gam
         return reward_b + GAMMA * ~terminated_b * keep_max(target_q_network(next_state_b))  # noqa: F821
 
 
+def double_one_hot(reward_b, terminated_b, next_state_b, q_network, target_q_network, gamma):
+    """Selects a* with a one-hot mask instead of gather, under the decorator's no_grad."""
+    with torch.no_grad():
+        target_b = target_q_network(next_state_b)
+        best = F.one_hot(q_network(next_state_b).argmax(dim=1), target_b.shape[1])
+        value_b = (target_b * best).sum(dim=1, keepdim=True)
+        return reward_b + gamma * torch.logical_not(terminated_b) * value_b
+
+
+def double_average(reward_b, terminated_b, next_state_b, q_network, target_q_network, gamma):
+    """The mean of both networks' values of a*."""
+    with torch.no_grad():
+        online_b = q_network(next_state_b)
+        best_b = online_b.argmax(dim=1, keepdim=True)
+        value_b = (
+            online_b.gather(1, best_b) + target_q_network(next_state_b).gather(1, best_b)
+        ) / 2
+        return reward_b + gamma * ~terminated_b * value_b
+
+
+def loss_swapped(q_network, state_b, action_b, target_b):
+    """F.mse_loss(target, prediction): the arguments the other way round, the same number."""
+    return F.mse_loss(target_b, q_network(state_b).gather(1, action_b))
+
+
+def loss_unsquared(q_network, state_b, action_b, target_b):
+    return (target_b - q_network(state_b).gather(1, action_b)).mean()
+
+
 def double_clipped(reward_b, terminated_b, next_state_b, q_network, target_q_network, gamma):
     """Clipped double Q (TD3): the smaller of the two networks' values of a*."""
     with torch.no_grad():
@@ -595,12 +640,12 @@ CORRECT: dict[str, list[Callable[..., Any]]] = {
     "check_gradient_descent_step": [step_new, step_in_place, step_sub],
     "check_select_q_values": [select_gather, select_indexing, select_one_hot, select_take_along],
     "check_training_step": [train_standard, train_network_zero_grad],
-    "check_make_target_network": [make_deepcopy, make_rebuilt],
+    "check_make_target_network": [make_deepcopy, make_rebuilt, make_chained],
     "check_update_target_network": [update_load, update_copy],
     "check_sarsa_targets": [sarsa_no_grad, sarsa_detach, sarsa_where],
     "check_dqn_targets": [dqn_no_grad, dqn_detach, dqn_where],
-    "check_double_dqn_targets": [double_no_grad, double_detach],
-    "check_q_loss": [loss_mse, loss_mean_square, loss_module],
+    "check_double_dqn_targets": [double_no_grad, double_detach, double_one_hot],
+    "check_q_loss": [loss_mse, loss_mean_square, loss_module, loss_swapped],
 }
 
 _global_net = nn.Sequential(nn.Linear(checks.STATE_DIM, checks.N_ACTIONS))
@@ -649,6 +694,8 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ("check_make_target_network", make_grad_on, "gradients are still enabled"),
     ("check_make_target_network", make_train_mode, "still in train mode"),
     ("check_make_target_network", make_froze_online, "online network was frozen"),
+    ("check_make_target_network", make_eval_not_called, "`target.eval` without parentheses"),
+    ("check_make_target_network", make_under_no_grad, "A copy made under `torch.no_grad()`"),
     ("check_make_target_network", make_state_dict, "other than a network"),
     # 03/04 update_target_network
     ("check_update_target_network", update_rebind, "rebinding a local name"),
@@ -721,6 +768,11 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
         sarsa_bug(lambda r, t, q, a, g: r + g * (~t) * q.gather(1, a).double()),
         "float64",
     ),
+    (
+        "check_sarsa_targets",
+        sarsa_bug(lambda r, t, q, a, g: r + g * (~t) * q.mean(dim=1, keepdim=True)),
+        "the mean over all actions was used",
+    ),
     ("check_sarsa_targets", sarsa_no_no_grad, "the gradient reaches the network"),
     ("check_sarsa_targets", sarsa_in_place, "modified in place"),
     ("check_sarsa_targets", sarsa_inference_mode, "computed under `torch.inference_mode()`"),
@@ -786,6 +838,11 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
         dqn_bug(lambda r, t, q, g: g * (~t) * keep_max(q)),
         "the reward is omitted",
     ),
+    (
+        "check_dqn_targets",
+        dqn_bug(lambda r, t, q, g: r + g * (~t) * q.sum(dim=1, keepdim=True)),
+        "the sum over actions was used",
+    ),
     ("check_dqn_targets", dqn_no_no_grad, "the gradient reaches the network"),
     ("check_dqn_targets", dqn_inference_mode, "computed under `torch.inference_mode()`"),
     ("check_dqn_targets", dqn_without_values, "returns a pair (values, indices)"),
@@ -836,6 +893,17 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ),
     ("check_double_dqn_targets", double_no_no_grad, "the gradient reaches the network"),
     ("check_double_dqn_targets", double_clipped, "clipped double Q-learning"),
+    ("check_double_dqn_targets", double_average, "the average of q(s', a*) and q_targ(s', a*)"),
+    (
+        "check_double_dqn_targets",
+        double_bug(lambda r, m, qo, qt, g: r + g * m * torch.minimum(keep_max(qo), keep_max(qt))),
+        "the smaller of the two networks' maxima",
+    ),
+    (
+        "check_double_dqn_targets",
+        double_bug(lambda r, m, qo, qt, g: r + g * m * qt.gather(0, qo.argmax(1, True))),
+        "gather along dim 0",
+    ),
     ("check_double_dqn_targets", double_online_value, "the gradient reaches the network"),
     # 03/04 q_loss
     ("check_q_loss", loss_item, "Python number"),
@@ -844,6 +912,7 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
     ("check_q_loss", loss_broadcast_unreduced, "a (B, B) broadcast"),
     ("check_q_loss", loss_no_grad, "the loss carries no gradient"),
     ("check_q_loss", loss_sum, "sum instead of mean"),
+    ("check_q_loss", loss_unsquared, "averaged without being squared"),
     ("check_q_loss", loss_max, "max used instead of the action taken"),
     ("check_q_loss", loss_huber, "Huber"),
     ("check_q_loss", loss_dim0, "gather along dim 0"),

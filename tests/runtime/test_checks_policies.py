@@ -142,7 +142,26 @@ def reseeds_inside(q_network, state, epsilon, num_actions):
     return torch.where(explore, random_actions, actions)
 
 
+def reseeds_numpy_generator(q_network, state, epsilon, num_actions):
+    """A seeded NumPy Generator made inside the function: its first draw at the check's
+    state happens to be the greedy action, so only a batch shows that it does explore."""
+    rng = np.random.default_rng(42)
+    actions = greedy(q_network, state).numpy()
+    explore = rng.random(actions.shape) < epsilon
+    random_actions = rng.integers(num_actions, size=actions.shape)
+    return torch.from_numpy(np.where(explore, random_actions, actions).astype(np.int64))
+
+
+def fixed_epsilon(q_network, state, epsilon, num_actions):
+    """Explores with its own ε = 0.1, whatever it is given."""
+    actions = greedy(q_network, state)
+    explore = torch.rand(actions.shape) < 0.1
+    return torch.where(explore, torch.randint(num_actions, actions.shape), actions)
+
+
 BUGGY = [
+    (reseeds_numpy_generator, "although on a batch the rows explore"),
+    (fixed_epsilon, "the policy still explores at ε = 0"),
     (reseeds_inside, "re-seeds a random generator each time it is called"),
     (one_coin_per_batch, "one random number decided for the whole batch"),
     (single_state_only, "one action for the whole batch"),

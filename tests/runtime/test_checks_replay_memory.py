@@ -214,6 +214,36 @@ class OneTooMany(ListMemory):
         self.memory.append(transition)
 
 
+class AdvancesBeforeWriting(ListMemory):
+    """Once full, moves the write position before writing: the second-oldest is overwritten,
+    and only after every capacity-th insert does the memory hold the newest again."""
+
+    def insert(self, transition):
+        if len(self.memory) < self.capacity:
+            self.memory.append(transition)
+        else:
+            self.position = (self.position + 1) % self.capacity
+            self.memory[self.position] = transition
+
+
+class OneTooFew(DequeMemory):
+    """`maxlen=capacity - 1`: evicts one insert too early."""
+
+    def __init__(self, capacity):
+        self.memory = deque(maxlen=capacity - 1)
+
+
+class NeverWraps(ListMemory):
+    """The write position grows past the end once the memory is full."""
+
+    def insert(self, transition):
+        if len(self.memory) < self.capacity:
+            self.memory.append(transition)
+        else:
+            self.memory[self.position] = transition
+        self.position += 1
+
+
 class NoInsert:
     """The methods were written outside the class (not indented): the class has none."""
 
@@ -244,6 +274,9 @@ BUGGY = [
     (ReturnsTransitions, "regrouped per field"),
     (NoReturn, "a missing `return`"),
     (SampleRaises, "`sample` runs on a small example"),
+    (AdvancesBeforeWriting, "The write position is a slot off"),
+    (OneTooFew, "one fewer than its capacity"),
+    (NeverWraps, "keeps growing instead of wrapping around"),
 ]
 
 

@@ -78,6 +78,8 @@ def make_loop(**bug: Any) -> Callable[..., Any]:
             if bug.get("terminated_only"):
                 done = terminated.item()
             stored = torch.tensor([[done]]) if bug.get("store_done") else terminated
+            if bug.get("store_truncated"):
+                stored = truncated
             memory.insert([state, action, reward, stored, next_state])
             if not bug.get("stale_state"):
                 state = next_state
@@ -93,6 +95,15 @@ def make_loop(**bug: Any) -> Callable[..., Any]:
                 learn = step >= warmup_steps
             else:
                 learn = step >= warmup_steps and step % train_every == 0
+            if learn and bug.get("double_update"):  # a second update, its loss not kept
+                dqn_update(
+                    q_network,
+                    target_q_network,
+                    optimizer,
+                    memory.sample(batch_size),
+                    gamma,
+                    max_grad_norm,
+                )
             if learn:
                 update = dqn_update_tensor if bug.get("tensor_losses") else dqn_update
                 losses.append(
@@ -113,6 +124,12 @@ def make_loop(**bug: Any) -> Callable[..., Any]:
                     bug["updates"] = bug.get("updates", 0) + 1  # counted over the whole run
                     if bug["updates"] % sync_every == 0:
                         update_target_network(target_q_network, q_network)
+            elif bug.get("sync_episode_count"):
+                if t % sync_every == 0:
+                    update_target_network(target_q_network, q_network)
+            elif bug.get("sync_every_update"):
+                if learn:
+                    update_target_network(target_q_network, q_network)
             elif bug.get("rebinds_target"):
                 if step % sync_every == 0:
                     target_q_network = copy.deepcopy(q_network).requires_grad_(False)
@@ -298,6 +315,10 @@ BUGGY = [
     (make_loop(global_num_actions=True), "the notebook's global `num_actions`"),
     (make_loop(int_action=True), "actions are (1, 1) int64 tensors"),
     (make_loop(no_step_increment=True), "the global step count did not grow"),
+    (make_loop(store_truncated=True), "`truncated` was stored where `terminated` belongs"),
+    (make_loop(double_update=True), "stepped more than once at one environment step"),
+    (make_loop(sync_episode_count=True), "counts steps within the episode"),
+    (make_loop(sync_every_update=True), "synchronised after every update"),
 ]
 
 

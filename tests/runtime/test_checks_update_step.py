@@ -212,7 +212,58 @@ def modifies_batch(q_network, target_q_network, optimizer, batch, gamma, max_gra
     return value
 
 
+def backward_twice(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+    loss = _parts(q_network, target_q_network, batch, gamma)
+    optimizer.zero_grad()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)
+    optimizer.step()
+    return loss.item()
+
+
+def clip_by_value(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+    loss = _parts(q_network, target_q_network, batch, gamma)
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_value_(q_network.parameters(), max_grad_norm)
+    optimizer.step()
+    return loss.item()
+
+
+def clip_before_backward(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+    loss = _parts(q_network, target_q_network, batch, gamma)
+    optimizer.zero_grad()
+    nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def clip_target_network(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+    loss = _parts(q_network, target_q_network, batch, gamma)
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(target_q_network.parameters(), max_grad_norm)
+    optimizer.step()
+    return loss.item()
+
+
+def clip_hard_coded(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+    loss = _parts(q_network, target_q_network, batch, gamma)
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(q_network.parameters(), 10.0)
+    optimizer.step()
+    return loss.item()
+
+
 BUGGY = [
+    (backward_twice, "the gradient was computed 2 times and added up"),
+    (clip_by_value, "`clip_grad_value_` clamps every gradient element"),
+    (clip_before_backward, "clipped before backward() computed it"),
+    (clip_target_network, "was given the parameters of another network"),
+    (clip_hard_coded, "a number written into the function"),
     (no_zero_grad, "not zeroed before backward()"),
     (clip_after_step, "clipped after optimizer.step()"),
     (no_clip, "the gradient was not clipped"),

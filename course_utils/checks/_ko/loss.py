@@ -43,4 +43,5 @@ KO: dict[str, str] = {
     "square the errors before averaging them.": "오차를 평균하기 전에 제곱하세요.",
     "no square root: the mean of the squared errors itself.": "제곱근 없이, 제곱 오차의 평균 그 자체입니다.",
     "print the Q-values of the actions taken and the targets side by side on this batch; the loss is the mean of their squared differences.": "이 배치에서 실제로 한 행동의 Q-값과 타깃을 나란히 출력해 보세요. 손실은 그 차이의 제곱의 평균입니다.",
+    "the errors were averaged without being squared: positive and negative errors cancel, and the loss can even be negative.": "오차를 제곱하지 않고 평균했습니다: 양의 오차와 음의 오차가 서로 지워지고, 손실이 음수가 될 수도 있습니다.",
 }

@@ -59,4 +59,9 @@ KO: dict[str, str] = {
     "the greedy action in every call at ε = 1: the policy never explores (ε ignored, or the comparison with ε inverted?).": "ε = 1에서 모든 호출이 탐욕 행동입니다: 정책이 전혀 탐험하지 않습니다 (ε을 무시했거나, ε과의 비교가 뒤집혔나요?).",
     "with probability ε an action drawn uniformly from all `num_actions` (the greedy one included), otherwise the greedy action.": "확률 ε으로 전체 `num_actions`개 (탐욕 행동 포함) 가운데서 균등하게 뽑은 행동을, 그렇지 않으면 탐욕 행동을 고릅니다.",
     "at ε = 0 the action is the index of the largest Q-value of the state.": "ε = 0에서 행동은 그 상태의 가장 큰 Q-값의 인덱스입니다.",
+    "the greedy action {a} in all {calls} calls at ε = 0": "ε = 0에서 {calls}번의 호출 모두 탐욕 행동 {a}",
+    "another action in {n} of them": "그중 {n}번은 다른 행동",
+    "the policy still explores at ε = 0: it does not use its `epsilon` argument (a fixed number, or the notebook's global?).": "정책이 ε = 0에서도 탐험합니다: 인자 `epsilon`을 쓰지 않습니다 (고정된 숫자나 노트북의 전역 변수?).",
+    "compare the random number with the `epsilon` the function receives.": "무작위 수를 함수가 받은 `epsilon`과 비교하세요.",
+    "every call returned the same action, although on a batch the rows explore: the function re-seeds a random generator each time it is called (`torch.manual_seed`, `random.seed`, `np.random.default_rng(seed)` or `torch.Generator().manual_seed` inside it), so every call draws the same 'random' numbers.": "배치에서는 행들이 탐험하는데도 호출마다 같은 행동이 나왔습니다: 함수가 호출될 때마다 난수 생성기의 시드를 다시 정하므로(함수 안의 `torch.manual_seed`, `random.seed`, `np.random.default_rng(seed)`, `torch.Generator().manual_seed`), 호출마다 같은 '무작위' 수를 뽑습니다.",
 }

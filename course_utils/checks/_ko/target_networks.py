@@ -18,9 +18,7 @@ KO: dict[str, str] = {
     "all its parameters are frozen": "모든 파라미터가 고정됨",
     "requires_grad=False on every parameter": "모든 파라미터에 requires_grad=False",
     "requires_grad=True on {names}": "{names}에 requires_grad=True",
-    "gradients are still enabled on the target network's parameters.": "타깃 네트워크의 파라미터에 그래디언트가 아직 켜져 있습니다.",
     "is in eval mode": "평가(eval) 모드임",
-    "the target network is still in train mode (dropout or batch norm would behave like in training).": "타깃 네트워크가 아직 학습(train) 모드입니다 (드롭아웃이나 배치 정규화가 학습할 때처럼 동작합니다).",
     "leaves q_network trainable": "q_network는 학습 가능한 상태로 둠",
     "q_network still in train mode with requires_grad=True": "q_network는 여전히 학습 모드이고 requires_grad=True",
     "train mode {training}, frozen parameters: {names}": "학습 모드 {training}, 고정된 파라미터: {names}",
@@ -57,4 +55,6 @@ KO: dict[str, str] = {
     "the order is (target_q_network, q_network): copy *from* q_network *into* target_q_network.": "순서는 (target_q_network, q_network)입니다: q_network*에서* target_q_network*로* 복사합니다.",
     "change the network object you were given, in place: load the online weights into it (a module can load another's `state_dict()`).": "넘겨받은 네트워크 객체를 제자리에서 바꾸세요: 온라인 가중치를 그 안에 불러옵니다 (모듈은 다른 모듈의 `state_dict()`를 불러올 수 있습니다).",
     "copy the values into the target's own tensors; do not hand it the online tensors.": "값을 타깃 자신의 텐서에 복사하세요. 온라인 텐서를 그대로 넘겨주지 마세요.",
+    "gradients are still enabled on the target network's parameters. (A copy made under `torch.no_grad()` keeps requires_grad=True on every parameter, and `p.detach()` returns a new tensor, leaving `p` as it was.)": "타깃 네트워크의 파라미터에 그래디언트가 아직 켜져 있습니다. (`torch.no_grad()` 안에서 만든 복사본도 모든 파라미터가 requires_grad=True이고, `p.detach()`는 새 텐서를 반환할 뿐 `p`는 그대로 둡니다.)",
+    "the target network is still in train mode (dropout or batch norm would behave like in training). `target.eval` without parentheses names the method and does nothing: it has to be called.": "타깃 네트워크가 아직 학습(train) 모드입니다 (드롭아웃이나 배치 정규화가 학습할 때처럼 동작합니다). 괄호 없는 `target.eval`은 메서드를 가리킬 뿐 아무것도 하지 않습니다: 호출해야 합니다.",
 }

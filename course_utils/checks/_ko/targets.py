@@ -55,4 +55,9 @@ KO: dict[str, str] = {
     "use a* as an index: pick, per row, the target network's Q-value of a*.": "a*를 인덱스로 쓰세요: 행마다 타깃 네트워크에서 a*의 Q-값을 고릅니다.",
     "the smaller of q(s', a*) and q_targ(s', a*) was used: that is clipped double Q-learning (TD3's min of two critics), not Double DQN. Double DQN takes the target network's value of a*, whichever is smaller.": "q(s', a*)와 q_targ(s', a*) 중 작은 값을 썼습니다: 이것은 Double DQN이 아니라 클리핑된 더블 Q-learning(TD3의 두 크리틱의 최솟값)입니다. Double DQN은 어느 쪽이 작든 타깃 네트워크의 a* 가치를 씁니다.",
     "no minimum: the value of a* comes from the target network alone.": "최솟값을 쓰지 마세요: a*의 가치는 타깃 네트워크만으로 정합니다.",
+    "the sum over actions was used instead of the max.": "max 대신 행동에 대한 합을 썼습니다.",
+    "the mean over all actions was used (the expected value under a uniformly random policy), not the value of the next action the policy drew.": "정책이 뽑은 다음 행동의 가치가 아니라 모든 행동에 대한 평균(균등 무작위 정책의 기댓값)을 썼습니다.",
+    "the average of q(s', a*) and q_targ(s', a*) was used: Double DQN takes the target network's value of a* alone; the online network only chooses a*.": "q(s', a*)와 q_targ(s', a*)의 평균을 썼습니다: Double DQN은 a*의 가치를 타깃 네트워크에서만 가져오고, 온라인 네트워크는 a*를 고르기만 합니다.",
+    "the value of a* comes from the target network alone.": "a*의 가치는 타깃 네트워크에서만 옵니다.",
+    "the smaller of the two networks' maxima was used: each network chose its own best action. In Double DQN one action a*, the online network's choice, is evaluated by the target network.": "두 네트워크의 최댓값 중 작은 쪽을 썼습니다: 네트워크마다 자기 최선의 행동을 골랐습니다. Double DQN에서는 행동 하나 a*, 곧 온라인 네트워크가 고른 행동을 타깃 네트워크가 평가합니다.",
 }

@@ -140,4 +140,8 @@ KO: dict[str, str] = {
     "count each env.step once; the function receives and returns the global count.": "env.step마다 한 번씩 세세요. 함수는 전역 스텝 수를 받아서 반환합니다.",
     "add each reward as a Python number, not as a tensor.": "보상은 텐서가 아니라 파이썬 숫자로 더하세요.",
     "add the reward of every env.step of this episode, once.": "이 에피소드의 모든 env.step의 보상을 한 번씩 더하세요.",
+    "Or the synchronisation counts steps within the episode: the check's episodes are all shorter than sync_every = {sync_every} steps, so a count that restarts with every episode never reaches it.": "아니면 동기화가 에피소드 안의 스텝을 셉니다: 검사의 에피소드는 모두 sync_every = {sync_every} 스텝보다 짧아서, 에피소드마다 다시 시작하는 카운트는 그 값에 닿지 못합니다.",
+    "synchronised after every update (every train_every steps), not every sync_every environment steps: the target network then follows the online one almost at once.": "환경 스텝 sync_every번마다가 아니라 갱신할 때마다(train_every 스텝마다) 동기화했습니다: 그러면 타깃 네트워크가 온라인 네트워크를 거의 곧바로 따라갑니다.",
+    "the optimizer stepped more than once at one environment step: `dqn_update` was called twice there (a second call whose loss was not kept?). One update per learning step.": "옵티마이저가 한 환경 스텝에서 두 번 이상 스텝했습니다: 그 스텝에서 `dqn_update`를 두 번 불렀습니다 (손실을 보관하지 않은 두 번째 호출?). 학습 스텝마다 갱신은 한 번입니다.",
+    "`truncated` was stored where `terminated` belongs: the target would then bootstrap from real terminal states and stop at time-limit cuts, the opposite of what it must do.": "`terminated` 자리에 `truncated`를 저장했습니다: 그러면 타깃이 진짜 종료 상태에서는 부트스트랩하고 시간 제한으로 잘린 곳에서는 멈춥니다. 해야 할 일과 정반대입니다.",
 }
