@@ -4,6 +4,8 @@ Runs, for each seed and task, the course's solution notebook, then SB3's DQN as 
 then SB3's DQN with the notebook's protocol of greedy checks (course, reference,
 reference + protocol, course, ...), then the replay-memory micro-benchmark, then every solution
 notebook once; writes results.json, RESULTS.md, learning_curves.png and time_to_solve.png.
+Every training run records, apart from its training time, the wall time of its greedy checks
+(part of the training time) and of its final evaluation (after it).
 
     python -m benchmarks.run                      # 20 seeds, both tasks: hours on one core
     python -m benchmarks.run --jobs 8             # the same, 8 runs at a time
