@@ -84,6 +84,13 @@ def _unpack(chk: Check, batch: Any, batch_size: int) -> list[Tensor]:
                 "needs them regrouped per field, one batch tensor each."
             )
             hint = _("group the fields with `zip(*transitions)`, then `torch.cat` each group.")
+        elif all(isinstance(f, Tensor) for f in fields):
+            cause = _(
+                "`sample` returns {n} tensors, not five: a field is missing or doubled "
+                "(`terminated_b`, which the slides' transition lacks, is the one most often "
+                "forgotten)."
+            ).format(n=len(fields))
+            hint = _("return one batch tensor for each of the five fields, in the inserted order.")
         else:
             cause = _("`sample` does not return the five fields as tensors.")
             hint = _("return `state_b, action_b, reward_b, terminated_b, next_state_b`.")
@@ -105,6 +112,29 @@ def _unpack(chk: Check, batch: Any, batch_size: int) -> list[Tensor]:
 def _expect_fields(chk: Check, fields: list[Tensor], batch_size: int) -> None:
     """Shapes and dtypes of a sampled batch, with the classic mistakes named."""
     inserted = _transition(1)
+    signatures = [(tuple(f.shape[1:]), f.dtype) for f in fields]
+    wanted = [(tuple(f.shape[1:]), f.dtype) for f in inserted]
+    if signatures != wanted and sorted(map(str, signatures)) == sorted(map(str, wanted)):
+        position = next(
+            i for i, (a, b) in enumerate(zip(signatures, wanted, strict=True)) if a != b
+        )
+        raise chk.fail(
+            _("sampled {name}_b has shape (batch_size, ...)").format(name=FIELDS[position]),
+            expected=_("the fields in the inserted order: {order}").format(order=", ".join(FIELDS)),
+            got=_("field {position} is shaped like another field: {value}").format(
+                position=position + 1,
+                value=f"{tuple(fields[position].shape)}, {fields[position].dtype}",
+            ),
+            cause=_(
+                "the five fields come back in another order than they went in: the training "
+                "loop unpacks `state_b, action_b, reward_b, terminated_b, next_state_b` by "
+                "position."
+            ),
+            hint=_(
+                "return the fields in the order of the transition: `state`, `action`, `reward`, "
+                "`terminated`, `next_state`."
+            ),
+        )
     for name, got, field in zip(FIELDS, fields, inserted, strict=True):
         shape = (batch_size, *field.shape[1:])
         if tuple(got.shape) != shape:

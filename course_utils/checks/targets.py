@@ -114,7 +114,17 @@ def _greedy_variants(
         ),
         Variant(
             reward_b + gamma * mask_b * next_q_b[:, :1],
-            _("the Q-value of a fixed action (action 0) was used instead of the max."),
+            _("the Q-value of a fixed action (action 0) was used instead of the max.")
+            if not torch.equal(next_q_b[:, :1], next_q_b.min(dim=1, keepdim=True).values)
+            else _(
+                "the smallest Q-value of each row (min instead of max), or always action 0's: "
+                "on this batch the two are the same numbers."
+            ),
+            _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
+        ),
+        Variant(
+            reward_b + gamma * mask_b * next_q_b.min(dim=1, keepdim=True).values,
+            _("the smallest Q-value of each row was used (min instead of max)."),
             _("Q-learning bootstraps from the greedy action: the largest Q-value of each row."),
         ),
         Variant(

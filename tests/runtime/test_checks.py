@@ -843,6 +843,11 @@ BUGGY: list[tuple[str, Callable[..., Any], str]] = [
         dqn_bug(lambda r, t, q, g: r + g * (~t) * q.sum(dim=1, keepdim=True)),
         "the sum over actions was used",
     ),
+    (
+        "check_dqn_targets",
+        dqn_bug(lambda r, t, q, g: r + g * (~t) * q.min(dim=1, keepdim=True).values),
+        "min instead of max",
+    ),
     ("check_dqn_targets", dqn_no_no_grad, "the gradient reaches the network"),
     ("check_dqn_targets", dqn_inference_mode, "computed under `torch.inference_mode()`"),
     ("check_dqn_targets", dqn_without_values, "returns a pair (values, indices)"),

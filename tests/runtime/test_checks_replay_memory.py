@@ -244,6 +244,22 @@ class NeverWraps(ListMemory):
         self.position += 1
 
 
+class DropsTerminated(ListMemory):
+    """Returns four fields: terminated_b is left out."""
+
+    def sample(self, batch_size):
+        fields = super().sample(batch_size)
+        return [fields[0], fields[1], fields[2], fields[4]]
+
+
+class FieldsReordered(ListMemory):
+    """Returns next_state_b before terminated_b."""
+
+    def sample(self, batch_size):
+        state_b, action_b, reward_b, terminated_b, next_state_b = super().sample(batch_size)
+        return [state_b, action_b, reward_b, next_state_b, terminated_b]
+
+
 class NoInsert:
     """The methods were written outside the class (not indented): the class has none."""
 
@@ -277,6 +293,8 @@ BUGGY = [
     (AdvancesBeforeWriting, "The write position is a slot off"),
     (OneTooFew, "one fewer than its capacity"),
     (NeverWraps, "keeps growing instead of wrapping around"),
+    (DropsTerminated, "returns 4 tensors, not five"),
+    (FieldsReordered, "come back in another order than they went in"),
 ]
 
 

@@ -97,4 +97,10 @@ KO: dict[str, str] = {
     "a full memory holds exactly `capacity` transitions, never one fewer.": "가득 찬 메모리에는 전이가 정확히 `capacity`개 있습니다. 하나도 모자라지 않습니다.",
     "after {inserted} inserts the memory still holds {kept} but no longer {lost}: a newer transition was overwritten while an older one stayed. The write position is a slot off (advanced before writing instead of after, or not starting at the first slot), so it only looks right after some inserts.": "{inserted}번 삽입한 뒤 메모리에 {kept}는 아직 있는데 {lost}는 없습니다: 더 오래된 전이는 남고 더 새로운 전이를 덮어썼습니다. 쓰기 위치가 한 칸 어긋나 있어서(쓰고 나서가 아니라 쓰기 전에 옮기거나, 첫 칸에서 시작하지 않음) 어떤 삽입 뒤에만 맞아 보입니다.",
     "the next write goes where the oldest transition is: write at the position, then advance it; it starts at the first slot.": "다음 쓰기는 가장 오래된 전이가 있는 곳에 갑니다: 그 위치에 쓰고 나서 위치를 옮기세요. 위치는 첫 칸에서 시작합니다.",
+    "`sample` returns {n} tensors, not five: a field is missing or doubled (`terminated_b`, which the slides' transition lacks, is the one most often forgotten).": "`sample`이 텐서를 다섯 개가 아니라 {n}개 반환합니다: 필드 하나가 빠졌거나 두 번 들어갔습니다 (슬라이드의 전이에는 없는 `terminated_b`를 가장 자주 빠뜨립니다).",
+    "return one batch tensor for each of the five fields, in the inserted order.": "다섯 필드마다 배치 텐서 하나씩을, 삽입한 순서대로 반환하세요.",
+    "the fields in the inserted order: {order}": "삽입한 순서의 필드: {order}",
+    "field {position} is shaped like another field: {value}": "{position}번째 필드가 다른 필드의 모양입니다: {value}",
+    "the five fields come back in another order than they went in: the training loop unpacks `state_b, action_b, reward_b, terminated_b, next_state_b` by position.": "다섯 필드가 들어간 순서와 다른 순서로 나옵니다: 학습 루프는 `state_b, action_b, reward_b, terminated_b, next_state_b`를 위치로 풀어냅니다.",
+    "return the fields in the order of the transition: `state`, `action`, `reward`, `terminated`, `next_state`.": "전이의 순서대로 필드를 반환하세요: `state`, `action`, `reward`, `terminated`, `next_state`.",
 }

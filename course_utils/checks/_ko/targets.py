@@ -60,4 +60,6 @@ KO: dict[str, str] = {
     "the average of q(s', a*) and q_targ(s', a*) was used: Double DQN takes the target network's value of a* alone; the online network only chooses a*.": "q(s', a*)와 q_targ(s', a*)의 평균을 썼습니다: Double DQN은 a*의 가치를 타깃 네트워크에서만 가져오고, 온라인 네트워크는 a*를 고르기만 합니다.",
     "the value of a* comes from the target network alone.": "a*의 가치는 타깃 네트워크에서만 옵니다.",
     "the smaller of the two networks' maxima was used: each network chose its own best action. In Double DQN one action a*, the online network's choice, is evaluated by the target network.": "두 네트워크의 최댓값 중 작은 쪽을 썼습니다: 네트워크마다 자기 최선의 행동을 골랐습니다. Double DQN에서는 행동 하나 a*, 곧 온라인 네트워크가 고른 행동을 타깃 네트워크가 평가합니다.",
+    "the smallest Q-value of each row (min instead of max), or always action 0's: on this batch the two are the same numbers.": "각 행의 가장 작은 Q-값(max 대신 min)이거나 언제나 행동 0의 Q-값입니다: 이 배치에서는 둘이 같은 숫자입니다.",
+    "the smallest Q-value of each row was used (min instead of max).": "각 행의 가장 작은 Q-값을 썼습니다 (max 대신 min).",
 }
