@@ -91,6 +91,16 @@ _ERRORS: list[tuple[tuple[str, ...], str, str]] = [
         N_("compute targets under `torch.no_grad()` (or `.detach()` them), not inference_mode."),
     ),
     (
+        ("gather(): Expected dtype int32/int64 for index",),
+        N_(
+            "`gather` was given a float index: the actions must be int64. A float tensor in "
+            "their place usually means the batch's fields were unpacked in another order "
+            "(`state_b, action_b, reward_b, terminated_b, next_state_b`), or the actions "
+            "were converted with `.float()`."
+        ),
+        N_("unpack the batch in the order of the transition and keep action_b as it comes."),
+    ),
+    (
         ("tensors used as indices must be long",),
         N_("indexing with a float tensor: action indices must be integers (int64)."),
         N_("keep action_b as it comes (int64); do not convert it with `.float()`."),

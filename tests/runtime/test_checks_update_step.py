@@ -258,7 +258,19 @@ def clip_hard_coded(q_network, target_q_network, optimizer, batch, gamma, max_gr
     return loss.item()
 
 
+def unpacks_out_of_order(q_network, target_q_network, optimizer, batch, gamma, max_grad_norm):
+    state_b, reward_b, action_b, terminated_b, next_state_b = batch  # reward and action swapped
+    target_b = dqn_targets(reward_b, terminated_b, next_state_b, target_q_network, gamma)
+    loss = q_loss(q_network, state_b, action_b, target_b)
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)
+    optimizer.step()
+    return loss.item()
+
+
 BUGGY = [
+    (unpacks_out_of_order, "unpacked in another order"),
     (backward_twice, "the gradient was computed 2 times and added up"),
     (clip_by_value, "`clip_grad_value_` clamps every gradient element"),
     (clip_before_backward, "clipped before backward() computed it"),
