@@ -71,7 +71,13 @@ notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider \
 	  $(wildcard $(foreach lang,$(LANGS),$(foreach n,$(NBVAL_TRANSLATED),notebooks/$(lang)/solutions/$(n)_*.ipynb)))
 
-test: lint sync-check unit notebooks compat
+# Lint and the sync check, then every install the tests need (one after another: pip never
+# writes the venv while a kernel reads it), then the unit tests in one job beside the notebooks
+# and the compat run in the other: on two cores about max(unit, notebooks + compat) instead of
+# their sum. Each job's output is printed whole when it ends (--output-sync).
+test: lint sync-check
+	@$(MAKE) --no-print-directory $(GRADING_STAMP) $(CLASSROOM_STAMP) $(PROXY) bubblewrap
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit notebooks compat
 
 # For iteration: everything but the tests marked slow (install, lab, browser, Binder, kernels).
 quick: lint sync-check $(STAMP)

@@ -105,8 +105,12 @@ def test_an_optional_step_is_skipped_until_its_module_exists(
 
 def test_make_test_runs_sync_check() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    test = re.search(r"^test:(.*)$", makefile, re.MULTILINE)[1].split()
-    assert "sync-check" in test and test.index("sync-check") < test.index("unit")
+    # `test:` names lint and sync-check as prerequisites, run before its recipe, whose last
+    # line runs the unit tests, the notebooks and the compat run (two jobs at a time).
+    rule = re.search(r"^test:(.*)\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert "sync-check" in rule[1].split(), rule[1]
+    jobs = rule[2].strip().splitlines()[-1].split()
+    assert {"unit", "notebooks", "compat"} <= set(jobs), jobs
     assert re.search(r"^sync-check:.*\n\t.*-m tools\.sync --check$", makefile, re.MULTILINE)
     assert re.search(r"^sync:.*\n\t.*-m tools\.sync$", makefile, re.MULTILINE)
     assert re.search(r"^exercises translations: sync$", makefile, re.MULTILINE)
