@@ -131,9 +131,13 @@ slides: $(STAMP)
 slides-check: slides
 	$(BIN)/python -m tools.slides.browser check _build/slides/en/*.html $(foreach lang,$(LANGS),_build/slides/$(lang)/*.html)
 
-# The instructor guide's pictures of the decks: three small PNGs per English deck.
+# The instructor guide's pictures of the decks: three small PNGs per deck, English in
+# docs/img/slides/, each translation in docs/img/slides/<lang>/.
 slides-screenshots: slides
 	$(BIN)/python -m tools.slides.browser screenshots _build/slides/en docs/img/slides
+	@for lang in $(LANGS); do \
+	  $(BIN)/python -m tools.slides.browser screenshots _build/slides/$$lang docs/img/slides/$$lang || exit 1; \
+	done
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev,bench]"
