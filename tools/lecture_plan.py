@@ -3,8 +3,10 @@ measured cell times, so that its minutes add up and cannot go stale silently.
 
 ``python -m tools.lecture_plan measure`` executes a copy of each English solution notebook
 (the committed version, ``git show HEAD:...``) in a temporary folder, one at a time, on one
-CPU core (``taskset -c 0``, ``nice -n 10``, one torch thread), and stores every code cell's
-run time (nbclient's ``execution`` metadata) and the machine's load average in
+CPU core (``taskset -c 0``, or ``--core``; ``nice -n 10``; one torch thread), and stores every
+code cell's CPU time in the kernel (``time.process_time``, what the plan uses: on a shared
+machine the wall clock measures the other work too), its wall-clock time (nbclient's
+``execution`` metadata) and the machine's load average in
 ``docs/lecture_plan_times.json``. ``python -m tools.lecture_plan`` rewrites the plan between
 the markers in ``docs/instructor-guide.md``; ``--check`` writes nothing and fails where the
 guide's plan differs from what the notebooks, the registry and the measured times give
@@ -20,7 +22,7 @@ questions, are "end"). Its minutes are the sum of
   but the Colab cell and the exercises' own cells, whose time is the exercise's);
 - exercises: the registry's minutes (``course_utils/exercises.toml``) of each exercise whose
   heading is in the section, times :data:`EXERCISE_MARGIN` for the slowest third;
-- runs: the measured one-core seconds of its code cells, times :data:`HUB_SLOWDOWN` (a hub
+- runs: the measured CPU seconds of its code cells on one core, times :data:`HUB_SLOWDOWN` (a hub
   guarantees each student half a CPU), in minutes;
 
 each rounded to whole minutes. Sessions are :data:`SESSION_MINUTES` long and keep at least
