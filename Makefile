@@ -72,12 +72,17 @@ notebooks: $(STAMP)
 	  $(wildcard $(foreach lang,$(LANGS),$(foreach n,$(NBVAL_TRANSLATED),notebooks/$(lang)/solutions/$(n)_*.ipynb)))
 
 # Lint and the sync check, then every install the tests need (one after another: pip never
-# writes the venv while a kernel reads it), then the unit tests in one job beside the notebooks
-# and the compat run in the other: on two cores about max(unit, notebooks + compat) instead of
-# their sum. Each job's output is printed whole when it ends (--output-sync).
+# writes the venv while a kernel reads it), then two jobs side by side: the unit tests, and the
+# notebooks followed by the compat run. On two cores that takes about max(unit, notebooks +
+# compat) instead of their sum. Each job's output is printed whole when it ends (--output-sync).
 test: lint sync-check
 	@$(MAKE) --no-print-directory $(GRADING_STAMP) $(CLASSROOM_STAMP) $(PROXY) bubblewrap
-	$(MAKE) --no-print-directory -j2 --output-sync=target unit notebooks compat
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit notebooks-then-compat
+
+.PHONY: notebooks-then-compat
+notebooks-then-compat:
+	$(MAKE) --no-print-directory notebooks
+	$(MAKE) --no-print-directory compat
 
 # For iteration: everything but the tests marked slow (install, lab, browser, Binder, kernels).
 quick: lint sync-check $(STAMP)

@@ -12,8 +12,9 @@ from them, in this order (each step reads what the ones before it wrote)::
     6. translations        python -m tools.translations
     7. deploy links        python -m tools.deploy_links
     8. course maps         python -m tools.course_map          (README.md, README.<lang>.md)
-    9. README sections     python -m tools.readme_sync                        (check only)
-   10. glossary            python -m tools.glossary --check     (check only; if it exists)
+    9. lecture plan        python -m tools.lecture_plan       (docs/instructor-guide.md's tables)
+   10. README sections     python -m tools.readme_sync                        (check only)
+   11. glossary            python -m tools.glossary --check     (check only; if it exists)
 
 ``python -m tools.sync`` (``make sync``) runs them all and writes; ``--check``
 (``make sync-check``, part of ``make test``) writes nothing, runs every step's check and,
@@ -82,6 +83,7 @@ STEPS: tuple[Step, ...] = (
     Step("translations", "tools.translations", (), ("--check",)),
     Step("deploy links", "tools.deploy_links", (), ("--check",)),
     Step("course maps", "tools.course_map", (), ("--check",)),
+    Step("lecture plan", "tools.lecture_plan", (), ("--check",)),
     Step("README sections", "tools.readme_sync", None, ()),
     Step("glossary", "tools.glossary", None, ("--check",), optional=True),
 )

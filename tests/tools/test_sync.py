@@ -110,7 +110,9 @@ def test_make_test_runs_sync_check() -> None:
     rule = re.search(r"^test:(.*)\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert "sync-check" in rule[1].split(), rule[1]
     jobs = rule[2].strip().splitlines()[-1].split()
-    assert {"unit", "notebooks", "compat"} <= set(jobs), jobs
+    assert {"unit", "notebooks-then-compat"} <= set(jobs), jobs
+    chain = re.search(r"^notebooks-then-compat:\n((?:\t.*\n)+)", makefile, re.MULTILINE)[1]
+    assert [line.split()[-1] for line in chain.strip().splitlines()] == ["notebooks", "compat"]
     assert re.search(r"^sync-check:.*\n\t.*-m tools\.sync --check$", makefile, re.MULTILINE)
     assert re.search(r"^sync:.*\n\t.*-m tools\.sync$", makefile, re.MULTILINE)
     assert re.search(r"^exercises translations: sync$", makefile, re.MULTILINE)
