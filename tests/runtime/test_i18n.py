@@ -284,3 +284,89 @@ def test_every_install_brings_a_korean_font() -> None:
     # binder/apt.txt as repo2docker reads it: a package per line, '#' starts a comment
     apt = (root / "binder" / "apt.txt").read_text().splitlines()
     assert "fonts-nanum" in {line.partition("#")[0].strip() for line in apt}
+
+
+# --- the notebooks' own text: (English, Korean) pairs ---------------------------------------
+#
+# A notebook prints and draws its own text as `pick(("English", "한국어"))` (its setup cell
+# imports `pick` from course_utils.i18n), or hands such a pair to course_utils (an x label, a
+# snapshot's caption, a progress bar's reason). Both halves are filled from the same values:
+# a Korean half that names another variable, or drops one, would print something else.
+
+NOTEBOOKS = sorted((PACKAGE.parent / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _text_parts(node: ast.expr) -> tuple[str, set[str]] | None:
+    """A string literal's text and its placeholders (an f-string's expressions, or a
+    template's ``{fields}``); None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        # braces in mathtext ($R_{k+1}$) are TeX's, not a template's
+        return node.value, set() if "$" in node.value else _fields(node.value)
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        values = {ast.unparse(v.value) for v in node.values if isinstance(v, ast.FormattedValue)}
+        return text, values
+    return None
+
+
+def _notebook_pairs(path: Path) -> list[tuple[str, str, set[str], str, set[str]]]:
+    """(cell id, English, its placeholders, Korean, its placeholders) for every 2-tuple of
+    strings in the notebook's code cells whose second half holds Hangul, quizzes left out
+    (their text is HTML, with its own checks in test_quiz.py)."""
+    import nbformat
+
+    pairs = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code" or cell.source.lstrip().startswith("quiz.show"):
+            continue
+        source = "\n".join(
+            line[: len(line) - len(line.lstrip())] + "pass"  # an IPython magic
+            if line.lstrip().startswith(("%", "!"))
+            else line
+            for line in cell.source.splitlines()
+        )
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Tuple) or len(node.elts) != 2:
+                continue
+            english, korean = (_text_parts(element) for element in node.elts)
+            if english is None or korean is None or not HANGUL.search(korean[0]):
+                continue
+            pairs.append((cell.get("id", "?"), english[0], english[1], korean[0], korean[1]))
+    return pairs
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem[:2])
+def test_a_notebooks_korean_text_shows_the_same_values(path: Path) -> None:
+    if "from course_utils.i18n import pick" not in path.read_text(encoding="utf-8"):
+        pytest.skip(f"{path.name} prints no (English, Korean) pairs of its own yet")
+    pairs = _notebook_pairs(path)
+    assert pairs, f"{path.name} imports pick but no (English, Korean) pair was found"
+    for cell_id, english, english_values, korean, korean_values in pairs:
+        assert korean_values == english_values, (
+            f"{path.name} cell {cell_id}: {english!r} shows {sorted(english_values)}, "
+            f"its Korean {korean!r} shows {sorted(korean_values)}"
+        )
+        # a label with $...$ is drawn whole by mathtext, whose fonts have no Hangul: a Korean
+        # label writes its formula in Unicode (maxₐ q̂(s, a)), as the catalogue's labels do
+        assert not MATH.search(korean), f"{path.name} cell {cell_id}: mathtext in {korean!r}"
+
+
+def test_a_pair_with_another_value_is_caught(tmp_path: Path) -> None:
+    """The scan above finds a Korean half that shows a different value (it could pass on none)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from course_utils.i18n import pick\n"
+            'print(pick((f"loss {loss:.2f}", f"손실 {step}")))\n'
+            'print(pick(("from {:.1f} to {:.1f}", "{:.1f}부터 {:.1f}까지")).format(1, 2))'
+        )
+    ]
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(nb, path)
+    pairs = _notebook_pairs(path)
+    assert len(pairs) == 2
+    (_, _, english_values, _, korean_values), (_, _, template, _, korean_template) = pairs
+    assert english_values == {"loss"} and korean_values == {"step"}
+    assert template == korean_template == {""}
