@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from benchmarks.tasks import TASKS
+from course_utils.i18n import pick
 from tools.cells import LEARNING_TARGET, has_tag, notebook_constants
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +55,13 @@ def target_cell(notebook: Path) -> nbformat.NotebookNode:
 def run_target_cell(task: str, eval_returns: np.ndarray) -> str:
     """Execute the stored target cell with the notebook's constants and made-up returns."""
     notebook = TASKS[task].notebook_path
-    namespace = {"np": np, "eval_returns": eval_returns, **notebook_constants(notebook)}
+    # What the setup cell imports and the target cell uses: NumPy and the language pick.
+    namespace = {
+        "np": np,
+        "pick": pick,
+        "eval_returns": eval_returns,
+        **notebook_constants(notebook),
+    }
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(target_cell(notebook).source, namespace)
