@@ -63,6 +63,13 @@ Text = str | tuple[str, str]  # a caller's text: English for every language, or 
 # English label -> Korean. Terms as in README.ko.md's glossary. Hangul never inside $...$:
 # matplotlib's mathtext draws with its own fonts, which have no Hangul.
 KO: dict[str, str] = {
+    # training.py: GreedyChecks.summary
+    "best greedy check {best:.1f} after {done} check ({steps:,} steps of checks)": (
+        "가장 좋은 탐욕 검사 {best:.1f}, 검사 {done}번 뒤(검사에 쓴 스텝 {steps:,})"
+    ),
+    "best greedy check {best:.1f} after {done} checks ({steps:,} steps of checks)": (
+        "가장 좋은 탐욕 검사 {best:.1f}, 검사 {done}번 뒤(검사에 쓴 스텝 {steps:,})"
+    ),
     # progress.py
     "training": "학습",
     "step": "스텝",

@@ -20,6 +20,7 @@ from torch import nn
 
 from course_utils._validation import positive_int, seed_int
 from course_utils.evaluation import _max_steps, play_episodes, vector_env
+from course_utils.i18n import label
 
 __all__ = ["GreedyChecks", "CHECK_SEED_OFFSET"]
 
@@ -90,11 +91,15 @@ class GreedyChecks:
 
     def summary(self) -> str:
         """One line, e.g. ``best greedy check -99.9 after 26 checks (120,394 steps of checks)``."""
-        checks = "check" if self.done == 1 else "checks"
-        return (
-            f"best greedy check {self.best:.1f} after {self.done} {checks} "
-            f"({self.steps:,} steps of checks)"
-        )
+        if self.done == 1:
+            template = label(
+                "best greedy check {best:.1f} after {done} check ({steps:,} steps of checks)"
+            )
+        else:
+            template = label(
+                "best greedy check {best:.1f} after {done} checks ({steps:,} steps of checks)"
+            )
+        return template.format(best=self.best, done=self.done, steps=self.steps)
 
 
 def _threshold(value: object) -> float:

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils import GreedyChecks, evaluate
+from course_utils import GreedyChecks, evaluate, i18n
 
 
 def linear_network(weight: list[list[float]]) -> nn.Linear:
@@ -81,6 +81,17 @@ def test_without_a_check_nothing_is_loaded():
     assert torch.equal(network.weight, before) and checks.best == -math.inf
     checks.check(network)
     assert checks.summary().endswith("after 1 check (400 steps of checks)")  # both truncated
+
+
+def test_the_summary_speaks_the_course_language():
+    checks = GreedyChecks("MountainCar-v0", episodes=2, seed=0, stop_at=-110.0)
+    checks.check(linear_network([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    i18n.set_language("ko")
+    try:
+        assert checks.summary() == "가장 좋은 탐욕 검사 -200.0, 검사 1번 뒤(검사에 쓴 스텝 400)"
+    finally:
+        i18n.set_language("en")
+    assert checks.summary() == "best greedy check -200.0 after 1 check (400 steps of checks)"
 
 
 @pytest.mark.parametrize(
