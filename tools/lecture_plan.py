@@ -74,7 +74,6 @@ QUESTION_MINUTES = 10
 
 _NUMBERED = re.compile(r"^##\s+(\d+)\.\s+(.*)$")
 _HEADING = re.compile(r"^##\s+(.*)$")
-_EXERCISE = re.compile(r"^###\s+Exercise\s+(\d+\.\d+)\b")
 _HINTS = re.compile(r"<details>.*?</details>", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
@@ -255,9 +254,7 @@ def read_notebook(path: Path, minutes: dict[str, int], times: dict[str, float]) 
                 if line.startswith("# ") and title == path.stem:
                     title = line[2:].strip()
                 numbered, heading = _NUMBERED.match(line), _HEADING.match(line)
-                exercise = _EXERCISE.match(line)
-                if exercise:
-                    number = exercise.group(1)
+                for number, _title, _time in registry_tool.headings(line):
                     if number not in minutes:
                         raise ValueError(f"{path.name}: Exercise {number} is not in the registry")
                     current.exercises[number] = minutes[number]
