@@ -355,7 +355,8 @@ def source_notebook(nb: NotebookNode, points: Mapping[str, float], name: str) ->
 
 def config_text(timeout_s: int = CELL_TIMEOUT_S, course_id: str = COURSE_ID) -> str:
     """The ``nbgrader_config.py`` of the course directory."""
-    return f'''\
+    return (
+        f'''\
 # nbgrader configuration of the deep-RL course, written by `make assignments`
 # (python -m tools.grading assignments); change tools/grading.py, not this file.
 # Run nbgrader from this folder: it reads this file from the working directory.
@@ -369,6 +370,44 @@ c.CourseDirectory.course_id = "{course_id}"
 c.Execute.timeout = {timeout_s}
 # A solution region outside an answer cell is an error, never a leaked solution.
 c.ClearSolutions.enforce_metadata = True
+'''
+        + _WIDGET_SAFE
+    )
+
+
+# The nbgrader_config.py part that keeps `nbgrader autograde` (and generate_solution) from
+# hanging on a widget cell. nbclient stands in for a browser's Output widget (which
+# `ipywidgets.interact` draws into): it answers the kernel's comm messages with its own, sent on
+# the shell channel from inside its IOPub handler, while it awaits the cell's execute_reply on
+# that same channel (nbclient/output_widget.py); nbconvert's ExecutePreprocessor, which nbgrader
+# uses, runs each cell in its own pass of the event loop. The reply can then be missed: nbgrader
+# waits out the cell's timeout, kernel and nbgrader both idle (jupyter/nbclient#312). Notebook
+# 01's two `interact` explorers did it to the round-trip test in CI, and to every run of two
+# autogrades side by side on this 2-core machine (6 of 6); without the stand-in, 10 of 10 side
+# by side graded in 18 s each. Grading needs no widget state: the widgets' outputs stay in the
+# cell outputs instead of the widget's.
+_WIDGET_SAFE = '''
+# nbclient's stand-in for the Output widget can make it miss a cell's reply after a widget
+# cell and wait out the cell's timeout (jupyter/nbclient#312): grading runs without it.
+from nbgrader.converters import Autograde as _Autograde
+from nbgrader.converters import GenerateSolution as _GenerateSolution
+from nbgrader.preprocessors import Execute as _Execute
+
+
+class WidgetSafeExecute(_Execute):
+    """nbgrader's Execute, without nbclient's stand-in for ipywidgets' Output widget."""
+
+    def on_comm_open_jupyter_widget(self, msg):
+        return None
+
+
+def _widget_safe(converter, trait):
+    default = converter.class_traits()[trait].default()
+    return [WidgetSafeExecute if p is _Execute else p for p in default]
+
+
+c.Autograde.autograde_preprocessors = _widget_safe(_Autograde, "autograde_preprocessors")
+c.GenerateSolution.preprocessors = _widget_safe(_GenerateSolution, "preprocessors")
 '''
 
 
