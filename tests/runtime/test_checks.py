@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from torch import nn
 
 from course_utils import checks
 from course_utils.checks import ExerciseFailure
+from tools import exercises
 
 # --------------------------------------------------------------------------- helpers
 
@@ -941,28 +943,41 @@ def _case_id(case: tuple[str, Callable[..., Any], str]) -> str:
 
 
 # Checks whose correct and buggy implementations (classes, whole loops) have a module of their own.
-TESTED_APART = {
-    "check_replay_memory": "test_checks_replay_memory",
-    "check_epsilon_greedy_policy": "test_checks_policies",
-    "check_dqn_update": "test_checks_update_step",
-    "check_dqn_episode": "test_checks_training_loop",
-}
+def tested_apart() -> dict[str, str]:
+    """The checks with a test module of their own, from the course's table of exercises
+    (course_utils/exercises.toml): a check whose module, course_utils/checks/<module>.py, has
+    tests/runtime/test_checks_<module>.py is tested there, by that file's CORRECT and BUGGY
+    (lists for a module with one check; a dict by check and (check, function, phrase) rows for
+    a module with several); every other check is tested here."""
+    here = Path(__file__).parent
+    return {
+        e.check: f"tests.runtime.test_checks_{e.module}"
+        for e in exercises.load().values()
+        if (here / f"test_checks_{e.module}.py").is_file()
+    }
+
+
+TESTED_APART = tested_apart()
 
 
 def test_every_check_is_tested() -> None:
-    names = {name for name in checks.__all__ if name.startswith("check_")}
-    # Notebook 06's checks (course_utils/checks/beyond.py) have their own test module.
-    beyond = {name for name in names if getattr(checks, name).__module__.endswith(".beyond")}
-    names -= beyond
-    here = names - set(TESTED_APART)
+    registered = {e.check for e in exercises.load().values()}
+    assert registered == {name for name in checks.__all__ if name.startswith("check_")}
+    here = registered - set(TESTED_APART)
     assert here == set(CORRECT)
     assert here == {name for name, _, _ in BUGGY}
     assert all(len(functions) >= 2 for functions in CORRECT.values())
-    assert set(TESTED_APART) <= names, "a check listed as tested apart no longer exists"
+    assert {"check_replay_memory", "check_dqn_episode"} <= set(TESTED_APART)  # the rule finds them
     for name, module_name in TESTED_APART.items():
         module = importlib.import_module(module_name)
-        assert len(module.CORRECT) >= 3, f"{name}: fewer than 3 correct implementations tested"
-        assert len(module.BUGGY) >= 6, f"{name}: fewer than 6 buggy implementations tested"
+        if isinstance(module.CORRECT, dict):  # several checks in one module
+            correct = module.CORRECT[name]
+            buggy = [row for row in module.BUGGY if row[0] == name]
+            assert len(correct) >= 2, f"{name}: fewer than 2 correct implementations tested"
+        else:
+            correct, buggy = module.CORRECT, module.BUGGY
+            assert len(correct) >= 3, f"{name}: fewer than 3 correct implementations tested"
+        assert len(buggy) >= 6, f"{name}: fewer than 6 buggy implementations tested"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import ast
 import contextlib
 import copy
 import functools
+import importlib
 import io
 import re
 import string
@@ -28,14 +29,10 @@ from course_utils import checks
 from course_utils.checks import ExerciseFailure, harness
 from course_utils.checks.catalogue import KO, PARTICLES, PARTS, SUCCESS, translate_success_lines
 from course_utils.checks.harness import Check
-from tests.runtime import (
-    test_checks_policies,
-    test_checks_replay_memory,
-    test_checks_training_loop,
-    test_checks_update_step,
-)
 from tests.runtime.test_checks import BUGGY as BUGGY_FUNCTIONS
 from tests.runtime.test_checks import CORRECT as CORRECT_FUNCTIONS
+from tests.runtime.test_checks import TESTED_APART
+from tools import exercises
 from tools.translations import message_templates
 
 CHECKS_DIR = Path(checks.__file__).parent
@@ -46,12 +43,16 @@ ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}(?:[ -][A-Za-z]{2,})+")
 # strict xfail: converting one makes its case pass, and then it must leave this set.
 NOT_YET_TRANSLATED: set[str] = set()
 
-# The buggy and correct variants of every converted check, from each check's own tests.
+# The buggy and correct variants of every check tested apart, from that check's own test
+# module (TESTED_APART: the table of exercises decides which). A test module of a check module
+# with several checks (test_checks_beyond.py, notebook 06's) imports this file and runs its
+# Korean tests on its own cases (test_multi_check_modules_run_the_korean_tests), so only the
+# test modules of one-check modules are read here.
+_CHECKS_PER_MODULE = Counter(e.module for e in exercises.load().values())
 OTHER_CHECKS = {
-    "check_epsilon_greedy_policy": test_checks_policies,
-    "check_dqn_update": test_checks_update_step,
-    "check_dqn_episode": test_checks_training_loop,
-    "check_replay_memory": test_checks_replay_memory,
+    e.check: importlib.import_module(TESTED_APART[e.check])
+    for e in exercises.load().values()
+    if e.check in TESTED_APART and _CHECKS_PER_MODULE[e.module] == 1
 }
 BUGGY = [
     *BUGGY_FUNCTIONS,
@@ -60,6 +61,16 @@ BUGGY = [
 CORRECT = {**CORRECT_FUNCTIONS, **{name: tests.CORRECT for name, tests in OTHER_CHECKS.items()}}
 # The checks that receive a function (check_replay_memory receives a class).
 FUNCTION_CHECKS = sorted(name for name in CORRECT if name != "check_replay_memory")
+
+
+def test_multi_check_modules_run_the_korean_tests() -> None:
+    """Every check tested apart is diagnosed in Korean: here, or by its own test module."""
+    for name, module_name in TESTED_APART.items():
+        if name in OTHER_CHECKS:
+            continue
+        module = importlib.import_module(module_name)
+        assert hasattr(module, "test_buggy_solution_is_diagnosed_in_korean"), module_name
+        assert name in {row[0] for row in module.BUGGY}, (module_name, name)
 
 
 def stub(*args: Any, **kwargs: Any) -> Any:
