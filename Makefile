@@ -84,9 +84,15 @@ notebooks-then-compat:
 	$(MAKE) --no-print-directory notebooks
 	$(MAKE) --no-print-directory compat
 
-# For iteration: everything but the tests marked slow (install, lab, browser, Binder, kernels).
+# For iteration: everything but the tests marked slow (install, lab, browser, Binder, kernels),
+# as two pytest runs side by side, one per core, each running every other test (--shard,
+# tests/conftest.py); each one's output is printed whole when it ends.
 quick: lint sync-check $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(MAKE) --no-print-directory -j2 --output-sync=target quick-0 quick-1
+
+.PHONY: quick-0 quick-1
+quick-0 quick-1: quick-%: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" --shard $*/2
 
 # Everything derived from the solution notebooks and course_utils/exercises.toml, in order:
 # launch cells and grading stamp (in place), student notebooks, translation stubs and the

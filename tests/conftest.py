@@ -64,3 +64,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if PLATFORM_TESTS in item.path.parents:
             item.add_marker(pytest.mark.slow)
+
+
+# --- --shard K/N: `make quick` runs two halves of the suite side by side, one per core ---------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        metavar="K/N",
+        help="run only the tests at positions K, K+N, K+2N, ... (from 0) of those selected: "
+        "N such runs side by side run every test once (make quick: 0/2 and 1/2)",
+    )
+
+
+class _Shard:
+    """Keeps every N-th selected test from the K-th: tests alternate between the shards within
+    each file, so the shards take about the same time without measuring anything."""
+
+    def __init__(self, spec: str) -> None:
+        try:
+            k, n = (int(part) for part in spec.split("/"))
+        except ValueError:
+            raise pytest.UsageError(f"--shard: expected K/N such as 0/2, got {spec!r}") from None
+        if not 0 <= k < n:
+            raise pytest.UsageError(f"--shard: expected 0 <= K < N, got {spec!r}")
+        self.k, self.n = k, n
+
+    @pytest.hookimpl(trylast=True)  # after -m and -k have deselected theirs
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        others = [item for i, item in enumerate(items) if i % self.n != self.k]
+        items[:] = items[self.k :: self.n]
+        config.hook.pytest_deselected(items=others)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    spec = config.getoption("--shard")
+    if spec is not None:
+        config.pluginmanager.register(_Shard(spec), "course-shard")

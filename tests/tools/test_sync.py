@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -116,3 +117,44 @@ def test_make_test_runs_sync_check() -> None:
     assert re.search(r"^sync-check:.*\n\t.*-m tools\.sync --check$", makefile, re.MULTILINE)
     assert re.search(r"^sync:.*\n\t.*-m tools\.sync$", makefile, re.MULTILINE)
     assert re.search(r"^exercises translations: sync$", makefile, re.MULTILINE)
+
+
+def test_make_quick_runs_both_shards_side_by_side() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    rule = re.search(r"^quick:(.*)\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert {"lint", "sync-check"} <= set(rule[1].split()), rule[1]
+    assert rule[2].split()[-2:] == ["quick-0", "quick-1"] and "-j2" in rule[2]
+    shard = re.search(r"^quick-0 quick-1: quick-%:.*\n\t(.*)\n", makefile, re.MULTILINE)[1]
+    assert shard.endswith('-m "not slow" --shard $*/2'), shard
+
+
+def _collected(*args: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 4), result.stdout[-2000:] + result.stderr[-2000:]
+    return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+@pytest.mark.slow
+def test_the_shards_run_every_selected_test_once() -> None:
+    """--shard 0/2 and 1/2 (tests/conftest.py) split what -m selects, nothing lost or doubled."""
+    files = ["tests/runtime/test_quiz.py", "tests/tools/test_sync.py"]
+    whole = _collected(*files, "-m", "not slow")
+    halves = [_collected(*files, "-m", "not slow", "--shard", f"{k}/2") for k in (0, 1)]
+    assert len(whole) > 10
+    assert sorted(halves[0] + halves[1]) == sorted(whole)
+    assert not set(halves[0]) & set(halves[1])
+    assert abs(len(halves[0]) - len(halves[1])) <= 1
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--shard", "2/2", files[0]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 4 and "--shard: expected 0 <= K < N" in result.stderr
