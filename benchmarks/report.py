@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import sys
@@ -362,9 +363,16 @@ def task_section(results: dict[str, Any], task: str) -> list[str]:
 
 
 def not_measured_note(results: dict[str, Any]) -> str:
-    """Why a time is missing: the runs were made before the benchmark measured it."""
+    """Why a time is missing: those runs were made before the benchmark measured it."""
+    days = sorted(
+        {
+            dt.datetime.fromtimestamp(run["started"], dt.UTC).strftime("%Y-%m-%d")
+            for run in results["runs"]
+            if "started" in run and (check_seconds(run) is None or eval_seconds(run) is None)
+        }
+    )
     return (
-        f"*{NOT_MEASURED}*: the runs of {results['meta']['date']} (the run of record) were made "
+        f"*{NOT_MEASURED}*: the runs of {', '.join(days) or results['meta']['date']} were made "
         "before the benchmark timed the greedy checks and the final evaluation apart from the "
         "training; the next `make bench` measures them. A run without checks spent no time in "
         "them (0.0)."

@@ -451,7 +451,13 @@ def test_report_says_what_the_run_did_not_measure(tmp_path: Path) -> None:
     assert rows["| course notebook"].count(report.NOT_MEASURED) == 3  # learning, checks, eval
     assert rows["| SB3 DQN (zoo), as the zoo runs it"].count(report.NOT_MEASURED) == 1  # eval
     assert "| 10.0 | 10.0 | 0.0 |" in rows["| SB3 DQN (zoo), as the zoo runs it"]
-    assert "the run of record" in markdown and "2026-01-01 00:00 UTC" in markdown
+    assert "were made before the benchmark timed" in markdown
+    assert "the runs of 2026-01-01 00:00 UTC" in markdown  # no start times: the run's date
+    # A file merged from runs of several days names the days of the runs without the timings.
+    for run in results["runs"]:
+        run["started"] = 1795700709.6  # 2026-11-26
+    results["runs"].append(fake_results(timed=True)["runs"][0] | {"started": 1796282035.2})
+    assert "the runs of 2026-11-26 were made" in report.render_markdown(results, None, None)
     assert "1.50×" not in markdown and "0.50×" not in markdown  # no ratio of unmeasured times
     assert "time to solve" not in markdown.lower()  # no figure given, none linked
 
