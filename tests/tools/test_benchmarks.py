@@ -454,8 +454,8 @@ def test_report_says_what_the_run_did_not_measure(tmp_path: Path) -> None:
     assert "were made before the benchmark timed" in markdown
     assert "the runs of 2026-01-01 00:00 UTC" in markdown  # no start times: the run's date
     # A file merged from runs of several days names the days of the runs without the timings.
-    for run in results["runs"]:
-        run["started"] = 1795700709.6  # 2026-11-26
+    for row in results["runs"]:
+        row["started"] = 1795700709.6  # 2026-11-26
     results["runs"].append(fake_results(timed=True)["runs"][0] | {"started": 1796282035.2})
     assert "the runs of 2026-11-26 were made" in report.render_markdown(results, None, None)
     assert "1.50×" not in markdown and "0.50×" not in markdown  # no ratio of unmeasured times
