@@ -943,7 +943,7 @@ def _case_id(case: tuple[str, Callable[..., Any], str]) -> str:
 
 
 # Checks whose correct and buggy implementations (classes, whole loops) have a module of their own.
-def tested_apart() -> dict[str, str]:
+def checks_tested_apart() -> dict[str, str]:
     """The checks with a test module of their own, from the course's table of exercises
     (course_utils/exercises.toml): a check whose module, course_utils/checks/<module>.py, has
     tests/runtime/test_checks_<module>.py is tested there, by that file's CORRECT and BUGGY
@@ -957,7 +957,7 @@ def tested_apart() -> dict[str, str]:
     }
 
 
-TESTED_APART = tested_apart()
+TESTED_APART = checks_tested_apart()
 
 
 def test_every_check_is_tested() -> None:
