@@ -383,8 +383,8 @@ c.ClearSolutions.enforce_metadata = True
 # uses, runs each cell in its own pass of the event loop. The reply can then be missed: nbgrader
 # waits out the cell's timeout, kernel and nbgrader both idle (jupyter/nbclient#312). Notebook
 # 01's two `interact` explorers did it to the round-trip test in CI, and to every run of two
-# autogrades side by side on this 2-core machine (6 of 6); without the stand-in, 10 of 10 side
-# by side graded in 18 s each. Grading needs no widget state: the widgets' outputs stay in the
+# autogrades side by side on this 2-core machine (10 of 10); without the stand-in, 10 of 10
+# side by side graded in 18 s each. Grading needs no widget state: the widgets' outputs stay in the
 # cell outputs instead of the widget's.
 _WIDGET_SAFE = '''
 # nbclient's stand-in for the Output widget can make it miss a cell's reply after a widget

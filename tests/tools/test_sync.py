@@ -128,14 +128,18 @@ def test_make_quick_runs_both_shards_side_by_side() -> None:
     assert shard.endswith('-m "not slow" --shard $*/2'), shard
 
 
-def _collected(*args: str) -> list[str]:
-    result = subprocess.run(
+def _collect(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _collected(*args: str) -> list[str]:
+    result = _collect(*args)
     assert result.returncode in (0, 4), result.stdout[-2000:] + result.stderr[-2000:]
     return [line for line in result.stdout.splitlines() if "::" in line]
 
@@ -150,11 +154,5 @@ def test_the_shards_run_every_selected_test_once() -> None:
     assert sorted(halves[0] + halves[1]) == sorted(whole)
     assert not set(halves[0]) & set(halves[1])
     assert abs(len(halves[0]) - len(halves[1])) <= 1
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--shard", "2/2", files[0]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _collect("--shard", "2/2", files[0])
     assert result.returncode == 4 and "--shard: expected 0 <= K < N" in result.stderr
