@@ -198,6 +198,7 @@ def header_section(results: dict[str, Any]) -> list[str]:
     ]
     if meta.get("tiny"):
         lines += ["**Tiny budgets (test run): these numbers measure nothing.**", ""]
+    lines += parts_lines(meta)
     lines += ["## Machine and versions", ""]
     rows = [
         ["CPU", machine["cpu_model"]],
@@ -209,6 +210,22 @@ def header_section(results: dict[str, Any]) -> list[str]:
     ]
     rows += [[name, version or "not installed"] for name, version in versions.items()]
     return lines + table(["", ""], rows) + [""]
+
+
+def parts_lines(meta: dict) -> list[str]:
+    """Which run each part of a merged file (``--merge``) comes from; nothing for a single run."""
+    parts = meta.get("parts") or {}
+    runs = {(info.get("date"), info.get("commit")) for info in parts.values()}
+    if len(runs) <= 1:
+        return []
+    lines = ["Its parts come from different runs (`--merge`), compare within a part only:", ""]
+    for name, info in parts.items():
+        argv = " ".join(info.get("argv", []))
+        lines.append(
+            f"- `{name}`: {info.get('date')}, commit {info.get('commit') or 'unknown'}, "
+            f"{info.get('cpu_model', 'unknown CPU')}, `{argv}`"
+        )
+    return lines + [""]
 
 
 def _seed_text(meta: dict) -> str:

@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -100,6 +101,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--timeout", type=float, default=7200.0, help="seconds per notebook cell / reference run"
     )
     parser.add_argument("--replay-repeats", type=int, help="repeats of the replay benchmark")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep, from the results.json already in --out-dir, the tasks and parts this run "
+        "does not run (the report then says which run each part comes from)",
+    )
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # the test's
     return parser.parse_args(argv)
 
@@ -292,6 +299,63 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def part_names(args: argparse.Namespace) -> list[str]:
+    """The parts of results.json this run writes: ``training:TASK`` per task, replay, whole-course."""
+    names = [f"training:{task}" for task in args.tasks] if "training" in args.parts else []
+    return names + [part for part in args.parts if part != "training"]
+
+
+def commit() -> str | None:
+    """The repository's commit, with ``+`` when its tracked files differ (None without git)."""
+    try:
+
+        def git(*words: str) -> str:
+            return subprocess.run(
+                ["git", *words], cwd=BENCH_DIR, capture_output=True, text=True, check=True
+            ).stdout.strip()
+
+        return git("rev-parse", "--short", "HEAD") + (
+            "+" if git("status", "--porcelain", "-uno") else ""
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def merged(old: dict[str, Any], new: dict[str, Any], ran: list[str]) -> dict[str, Any]:
+    """`new`, plus what `old` holds for the parts `new` did not run (``meta.parts`` says whose).
+
+    A task's training runs come whole from one run or the other; so do the replay and the
+    whole-course parts. ``meta.seeds_by_task`` gives each task's seeds, ``meta.tasks`` every task
+    with runs, in the order of TASKS.
+    """
+    meta = dict(new["meta"])
+    parts = {name: info for name, info in old["meta"].get("parts", {}).items() if name not in ran}
+    parts |= {name: new["meta"]["parts"][name] for name in ran}
+    ran_tasks = {name.split(":", 1)[1] for name in ran if name.startswith("training:")}
+    kept = [run for run in old.get("runs", []) if run["task"] not in ran_tasks]
+    old_seeds = old["meta"].get("seeds_by_task") or {
+        t: old["meta"]["seeds"] for t in old["meta"]["tasks"]
+    }
+    seeds = {
+        t: old_seeds[t]
+        for t in old_seeds
+        if t not in ran_tasks and any(r["task"] == t for r in kept)
+    }
+    seeds |= {t: new["meta"]["seeds"] for t in ran_tasks}
+    meta |= {
+        "parts": parts,
+        "tasks": [t for t in TASKS if t in seeds],
+        "seeds": sorted(set().union(*seeds.values())) if seeds else new["meta"]["seeds"],
+        "seeds_by_task": {t: seeds[t] for t in TASKS if t in seeds},
+    }
+    result = {"meta": meta, "runs": kept + new["runs"]}
+    for part, key in (("replay", "replay_memory"), ("whole-course", "whole_course")):
+        source = new if part in ran else old
+        if key in source:
+            result[key] = source[key]
+    return result
+
+
 def save_results(results: dict[str, Any], path: Path) -> None:
     """Write results.json atomically."""
     tmp = path.with_suffix(".json.tmp")
@@ -319,10 +383,19 @@ def main(argv: list[str] | None = None) -> int:
         },
         "runs": [],
     }
+    ran = part_names(args)
+    this_run = {"date": results["meta"]["date"], "argv": results["meta"]["argv"]}
+    this_run |= {"commit": commit(), "cpu_model": results["meta"]["machine"]["cpu_model"]}
+    results["meta"]["parts"] = {name: this_run for name in ran}
     path = args.out_dir / "results.json"
+    old = json.loads(path.read_text()) if args.merge and path.exists() else None
+
+    def save() -> None:
+        save_results(results if old is None else merged(old, results, ran), path)
+
     start = time.perf_counter()
     if "training" in args.parts:
-        run_training(args, results, lambda: save_results(results, path))
+        run_training(args, results, save)
     if "replay" in args.parts:
         print("[replay] micro-benchmark", flush=True)
         results["replay_memory"] = run_replay(args)
@@ -331,8 +404,9 @@ def main(argv: list[str] | None = None) -> int:
             args.solutions_dir, args.timeout, save_dir=args.out_dir / "runs" / "course"
         )
     results["meta"]["benchmark_seconds"] = time.perf_counter() - start
-    save_results(results, path)
-    print(f"wrote {path} and {write_report(results, args.out_dir)}")
+    save()
+    written = results if old is None else merged(old, results, ran)
+    print(f"wrote {path} and {write_report(written, args.out_dir)}")
     failed = [r for r in results["runs"] if r.get("error")]
     failed += [r for r in results.get("whole_course", {}).get("notebooks", []) if "error" in r]
     return 1 if failed else 0

@@ -4,7 +4,7 @@ Nothing here restates a threshold: "solved" is gymnasium's ``reward_threshold`` 
 environment, and the course's own learning target is read from the notebook's constants
 (``TARGET_FLAG_FRACTION``, ``TARGET_MEAN_RETURN``), the one place it is written. So is the
 notebook's protocol of greedy checks during training (``CHECK_EVERY``, ``CHECK_EPISODES``,
-``GOOD_ENOUGH`` or ``SOLVED_RETURN``), which the "SB3 + the course's protocol" row replays
+``GOOD_ENOUGH`` or ``CHECK_RETURN``), which the "SB3 + the course's protocol" row replays
 with the notebooks' own :class:`course_utils.GreedyChecks` (the checks' seeds, keep-best, stop).
 """
 
@@ -112,7 +112,7 @@ def check_protocol(constants: dict, env_id: str) -> CheckProtocol | None:
     """The greedy-check protocol a notebook's constants define (None: the notebook has none).
 
     ``CHECK_EVERY`` and ``GOOD_ENOUGH``: periodic checks from ``WARMUP_STEPS`` on, stop at
-    ``GOOD_ENOUGH`` (notebook 03). ``SOLVED_RETURN`` alone: a check after each training
+    ``GOOD_ENOUGH`` (notebook 03). ``CHECK_RETURN`` instead: a check after each training
     episode with at least that return, stop when the check is perfect, i.e. every episode
     lasts the time limit (notebook 04: ``check >= env.spec.max_episode_steps``).
     """
@@ -129,7 +129,7 @@ def check_protocol(constants: dict, env_id: str) -> CheckProtocol | None:
     return CheckProtocol(
         episodes=episodes,
         stop_at=float(gym.spec(env_id).max_episode_steps),
-        after_return=float(constants["SOLVED_RETURN"]),
+        after_return=float(constants["CHECK_RETURN"]),
     )
 
 

@@ -258,7 +258,7 @@ def test_protocols_come_from_the_notebooks() -> None:
     assert cartpole.protocol == CheckProtocol(
         episodes=constants["CHECK_EPISODES"],
         stop_at=500.0,  # CartPole-v1's max_episode_steps: every check episode lasts to the end
-        after_return=constants["SOLVED_RETURN"],
+        after_return=constants["CHECK_RETURN"],
     )
     every = mountaincar.protocol.every
     assert [mountaincar.protocol.due_after_step(s) for s in (every - 1, every, 2 * every)] == [
@@ -523,3 +523,66 @@ def test_the_benchmark_reads_the_checks_summary_the_notebooks_print() -> None:
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
     nb.cells = [cell]
     assert printed_checks(nb) == (1, checks.steps) and checks.steps > 0
+
+
+def _results(date: str, tasks: list[str], seeds: list[int], parts: list[str]) -> dict:
+    """A results.json of one run: one course run per task and seed, its parts in meta."""
+    info = {"date": date, "argv": ["--jobs", "2"], "commit": date[-2:], "cpu_model": "CPU " + date}
+    results = {
+        "meta": {"date": date, "tasks": tasks, "seeds": seeds, "parts": dict.fromkeys(parts, info)},
+        "runs": [
+            {"task": t, "seed": s, "agent": "course", "from": date} for t in tasks for s in seeds
+        ],
+    }
+    if "replay" in parts:
+        results["replay_memory"] = {"from": date}
+    if "whole-course" in parts:
+        results["whole_course"] = {"from": date}
+    return results
+
+
+def test_merge_replaces_what_the_new_run_ran_and_keeps_the_rest() -> None:
+    """--merge: a task's runs and each part come whole from one run; meta says which."""
+    old = _results(
+        "2026-11-26",
+        ["cartpole", "mountaincar"],
+        list(range(10)),
+        ["training:cartpole", "training:mountaincar", "replay", "whole-course"],
+    )
+    new = _results("2026-12-03", ["cartpole"], list(range(20)), ["training:cartpole", "replay"])
+    ran = run.part_names(
+        run.parse_args(["--tasks", "cartpole", "--parts", "training,replay", "--merge"])
+    )
+    assert ran == ["training:cartpole", "replay"]
+    result = run.merged(old, new, ran)
+
+    by_task = {t: {r["from"] for r in result["runs"] if r["task"] == t} for t in TASKS}
+    assert by_task == {"cartpole": {"2026-12-03"}, "mountaincar": {"2026-11-26"}}
+    assert len(result["runs"]) == 20 + 10
+    assert result["meta"]["seeds_by_task"] == {
+        "cartpole": list(range(20)),
+        "mountaincar": list(range(10)),
+    }
+    assert result["meta"]["tasks"] == ["cartpole", "mountaincar"]
+    assert result["replay_memory"] == {"from": "2026-12-03"}
+    assert result["whole_course"] == {"from": "2026-11-26"}
+    dates = {name: info["date"] for name, info in result["meta"]["parts"].items()}
+    assert dates == {
+        "training:cartpole": "2026-12-03",
+        "training:mountaincar": "2026-11-26",
+        "replay": "2026-12-03",
+        "whole-course": "2026-11-26",
+    }
+    lines = report.parts_lines(result["meta"])
+    assert any("`training:mountaincar`: 2026-11-26" in line for line in lines)
+    assert any("CPU 2026-12-03" in line for line in lines)
+    assert report.parts_lines(new["meta"]) == []  # one run: nothing to say
+
+
+def test_merge_drops_nothing_it_did_not_replace(tmp_path: Path) -> None:
+    """A run of the whole-course part alone keeps every training run and replaces that part."""
+    old = _results("2026-11-26", ["mountaincar"], [0, 1], ["training:mountaincar"])
+    new = _results("2026-12-03", [], [0, 1], ["whole-course"])
+    result = run.merged(old, new, ["whole-course"])
+    assert [r["from"] for r in result["runs"]] == ["2026-11-26"] * 2
+    assert result["whole_course"] == {"from": "2026-12-03"} and "replay_memory" not in result
