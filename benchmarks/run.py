@@ -353,6 +353,21 @@ def merged(old: dict[str, Any], new: dict[str, Any], ran: list[str]) -> dict[str
         source = new if part in ran else old
         if key in source:
             result[key] = source[key]
+    # A part kept from a file written before meta.parts existed: that file's run, as its meta says.
+    earlier = {
+        "date": old["meta"].get("date"),
+        "argv": old["meta"].get("argv", []),
+        "commit": None,
+        "cpu_model": old["meta"].get("machine", {}).get("cpu_model"),
+    }
+    kept_parts = [f"training:{t}" for t in seeds if t not in ran_tasks]
+    kept_parts += [
+        p
+        for p, k in (("replay", "replay_memory"), ("whole-course", "whole_course"))
+        if p not in ran and k in result
+    ]
+    for name in kept_parts:
+        parts.setdefault(name, earlier)
     return result
 
 

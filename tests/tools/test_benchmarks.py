@@ -268,7 +268,8 @@ def test_protocols_come_from_the_notebooks() -> None:
     ]
     assert not cartpole.protocol.due_after_step(every)
     assert cartpole.protocol.due_after_episode(500.0)
-    assert not cartpole.protocol.due_after_episode(474.0)
+    assert cartpole.protocol.due_after_episode(constants["CHECK_RETURN"])
+    assert not cartpole.protocol.due_after_episode(constants["CHECK_RETURN"] - 1)
     # The check seeds are the notebooks' GreedyChecks's: 100_000 + SEED * 1_000 + k * episodes.
     from course_utils import GreedyChecks
 
@@ -586,3 +587,9 @@ def test_merge_drops_nothing_it_did_not_replace(tmp_path: Path) -> None:
     result = run.merged(old, new, ["whole-course"])
     assert [r["from"] for r in result["runs"]] == ["2026-11-26"] * 2
     assert result["whole_course"] == {"from": "2026-12-03"} and "replay_memory" not in result
+    # A file from before meta.parts: its parts are described by its own meta.
+    del old["meta"]["parts"]
+    old["meta"]["machine"] = {"cpu_model": "Intel"}
+    result = run.merged(old, new, ["whole-course"])
+    assert result["meta"]["parts"]["training:mountaincar"]["date"] == "2026-11-26"
+    assert result["meta"]["parts"]["training:mountaincar"]["cpu_model"] == "Intel"
