@@ -305,20 +305,25 @@ def part_names(args: argparse.Namespace) -> list[str]:
     return names + [part for part in args.parts if part != "training"]
 
 
+def _git(*words: str) -> str:
+    """The output of a git command run in this repository."""
+    return subprocess.run(
+        ["git", *words], cwd=BENCH_DIR, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def commit() -> str | None:
     """The repository's commit, with ``+`` when its tracked files differ (None without git)."""
     try:
-
-        def git(*words: str) -> str:
-            return subprocess.run(
-                ["git", *words], cwd=BENCH_DIR, capture_output=True, text=True, check=True
-            ).stdout.strip()
-
-        return git("rev-parse", "--short", "HEAD") + (
-            "+" if git("status", "--porcelain", "-uno") else ""
+        return _git("rev-parse", "--short", "HEAD") + (
+            "+" if _git("status", "--porcelain", "-uno") else ""
         )
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+# The parts of results.json besides the training runs, and their keys there.
+PART_KEYS = {"replay": "replay_memory", "whole-course": "whole_course"}
 
 
 def merged(old: dict[str, Any], new: dict[str, Any], ran: list[str]) -> dict[str, Any]:
@@ -326,48 +331,40 @@ def merged(old: dict[str, Any], new: dict[str, Any], ran: list[str]) -> dict[str
 
     A task's training runs come whole from one run or the other; so do the replay and the
     whole-course parts. ``meta.seeds_by_task`` gives each task's seeds, ``meta.tasks`` every task
-    with runs, in the order of TASKS.
+    with runs, in the order of TASKS. A part kept from a file written before ``meta.parts``
+    existed is described by that file's own meta.
     """
-    meta = dict(new["meta"])
-    parts = {name: info for name, info in old["meta"].get("parts", {}).items() if name not in ran}
-    parts |= {name: new["meta"]["parts"][name] for name in ran}
+    old_meta = old["meta"]
     ran_tasks = {name.split(":", 1)[1] for name in ran if name.startswith("training:")}
-    kept = [run for run in old.get("runs", []) if run["task"] not in ran_tasks]
-    old_seeds = old["meta"].get("seeds_by_task") or {
-        t: old["meta"]["seeds"] for t in old["meta"]["tasks"]
-    }
+    runs = [run for run in old.get("runs", []) if run["task"] not in ran_tasks] + new["runs"]
+    old_seeds = old_meta.get("seeds_by_task") or dict.fromkeys(old_meta["tasks"], old_meta["seeds"])
     seeds = {
         t: old_seeds[t]
         for t in old_seeds
-        if t not in ran_tasks and any(r["task"] == t for r in kept)
+        if t not in ran_tasks and any(r["task"] == t for r in runs)
     }
-    seeds |= {t: new["meta"]["seeds"] for t in ran_tasks}
-    meta |= {
+    seeds |= dict.fromkeys(ran_tasks, new["meta"]["seeds"])
+    result: dict[str, Any] = {"runs": runs}
+    for part, key in PART_KEYS.items():
+        source = new if part in ran else old
+        if key in source:
+            result[key] = source[key]
+    kept = [f"training:{t}" for t in seeds if t not in ran_tasks]
+    kept += [part for part, key in PART_KEYS.items() if part not in ran and key in result]
+    earlier = {
+        "date": old_meta.get("date"),
+        "argv": old_meta.get("argv", []),
+        "commit": None,
+        "cpu_model": old_meta.get("machine", {}).get("cpu_model"),
+    }
+    parts = {name: old_meta.get("parts", {}).get(name, earlier) for name in kept}
+    parts |= {name: new["meta"]["parts"][name] for name in ran}
+    result["meta"] = new["meta"] | {
         "parts": parts,
         "tasks": [t for t in TASKS if t in seeds],
         "seeds": sorted(set().union(*seeds.values())) if seeds else new["meta"]["seeds"],
         "seeds_by_task": {t: seeds[t] for t in TASKS if t in seeds},
     }
-    result = {"meta": meta, "runs": kept + new["runs"]}
-    for part, key in (("replay", "replay_memory"), ("whole-course", "whole_course")):
-        source = new if part in ran else old
-        if key in source:
-            result[key] = source[key]
-    # A part kept from a file written before meta.parts existed: that file's run, as its meta says.
-    earlier = {
-        "date": old["meta"].get("date"),
-        "argv": old["meta"].get("argv", []),
-        "commit": None,
-        "cpu_model": old["meta"].get("machine", {}).get("cpu_model"),
-    }
-    kept_parts = [f"training:{t}" for t in seeds if t not in ran_tasks]
-    kept_parts += [
-        p
-        for p, k in (("replay", "replay_memory"), ("whole-course", "whole_course"))
-        if p not in ran and k in result
-    ]
-    for name in kept_parts:
-        parts.setdefault(name, earlier)
     return result
 
 
@@ -405,8 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     path = args.out_dir / "results.json"
     old = json.loads(path.read_text()) if args.merge and path.exists() else None
 
+    def written() -> dict[str, Any]:
+        return results if old is None else merged(old, results, ran)
+
     def save() -> None:
-        save_results(results if old is None else merged(old, results, ran), path)
+        save_results(written(), path)
 
     start = time.perf_counter()
     if "training" in args.parts:
@@ -419,9 +419,9 @@ def main(argv: list[str] | None = None) -> int:
             args.solutions_dir, args.timeout, save_dir=args.out_dir / "runs" / "course"
         )
     results["meta"]["benchmark_seconds"] = time.perf_counter() - start
-    save()
-    written = results if old is None else merged(old, results, ran)
-    print(f"wrote {path} and {write_report(written, args.out_dir)}")
+    final = written()
+    save_results(final, path)
+    print(f"wrote {path} and {write_report(final, args.out_dir)}")
     failed = [r for r in results["runs"] if r.get("error")]
     failed += [r for r in results.get("whole_course", {}).get("notebooks", []) if "error" in r]
     return 1 if failed else 0
