@@ -204,12 +204,23 @@ def header_section(results: dict[str, Any]) -> list[str]:
         ["CPU", machine["cpu_model"]],
         ["cores", f"{machine['logical_cores']} logical, {machine['usable_cores']} usable"],
         ["memory", f"{fmt(machine['memory_gib'])} GiB"],
+        [
+            "speed probe",
+            probe_text(machine["probe_us"])
+            if machine.get("probe_us")
+            else "not recorded (a run made before the probe existed)",
+        ],
         ["torch threads in the runs", threads_used(results)],
         ["environment", ", ".join(f"{k}={v}" for k, v in machine["env"].items())],
         ["platform", machine["platform"]],
     ]
     rows += [[name, version or "not installed"] for name, version in versions.items()]
     return lines + table(["", ""], rows) + [""]
+
+
+def probe_text(probe_us: float) -> str:
+    """The speed probe (`run.speed_probe`) as the report writes it."""
+    return f"a gradient step of notebook 04's network in {probe_us:.0f} µs"
 
 
 def parts_lines(meta: dict) -> list[str]:
@@ -221,9 +232,14 @@ def parts_lines(meta: dict) -> list[str]:
     lines = ["Its parts come from different runs (`--merge`), compare within a part only:", ""]
     for name, info in parts.items():
         argv = " ".join(info.get("argv", []))
+        machine = info.get("cpu_model") or "unknown CPU"
+        if info.get("usable_cores"):
+            machine += f", {info['usable_cores']} usable core{'s' * (info['usable_cores'] != 1)}"
+        if info.get("probe_us"):
+            machine += f", {probe_text(info['probe_us'])}"
         lines.append(
             f"- `{name}`: {info.get('date')}, commit {info.get('commit') or 'unknown'}, "
-            f"{info.get('cpu_model', 'unknown CPU')}, `{argv}`"
+            f"{machine}, `{argv}`"
         )
     return lines + [""]
 
@@ -748,7 +764,12 @@ def whole_course_goal(results: dict[str, Any]) -> list[list[str]]:
     course = results.get("whole_course")
     if course is None:
         return []
-    total, cores = course["total_seconds"], results["meta"]["machine"].get("usable_cores")
+    meta = results["meta"]
+    part = (meta.get("parts") or {}).get("whole-course", {})
+    total, cores = (
+        course["total_seconds"],
+        part.get("usable_cores", meta["machine"].get("usable_cores")),
+    )
     failed = sum("error" in row for row in course["notebooks"])
     measured = f"{total:.0f} s for {len(course['notebooks'])} notebooks"
     measured += f", {cores} usable core{'s' * (cores != 1)}" if cores else ""

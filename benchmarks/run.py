@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -193,6 +194,54 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def speed_probe(steps: int = 300, repeats: int = 5) -> float:
+    """Microseconds per DQN gradient step of notebook 04's network (4-128-128-2, batch 64,
+    fused Adam, one torch thread): the median of `repeats` timings of `steps` steps.
+
+    The same CPU model name can hide machines of very different speed (two AMD EPYC VMs of
+    this project's sessions took 418 and 930 µs for this step), so every part records it:
+    read the seconds of parts run on different machines against it.
+    """
+    import torch
+    from torch import nn
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        generator = torch.Generator().manual_seed(0)
+
+        def mlp() -> nn.Module:
+            return nn.Sequential(
+                nn.Linear(4, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 2)
+            )
+
+        net, target = mlp(), mlp()
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, fused=True)
+        state, next_state = torch.randn(2, 64, 4, generator=generator)
+        action = torch.randint(0, 2, (64, 1), generator=generator)
+
+        def step() -> None:
+            with torch.no_grad():
+                y = 1.0 + 0.99 * target(next_state).max(dim=1, keepdim=True).values
+            loss = nn.functional.mse_loss(net(state).gather(1, action), y)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+            optimizer.step()
+
+        for _ in range(steps // 3):  # warm-up
+            step()
+        timings = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            timings.append((time.perf_counter() - start) / steps * 1e6)
+        return statistics.median(timings)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def versions() -> dict[str, str | None]:
     """Python and the packages the measurements depend on."""
     return {"python": platform.python_version()} | {p: version(p) for p in VERSIONED}
@@ -356,6 +405,8 @@ def merged(old: dict[str, Any], new: dict[str, Any], ran: list[str]) -> dict[str
         "argv": old_meta.get("argv", []),
         "commit": None,
         "cpu_model": old_meta.get("machine", {}).get("cpu_model"),
+        "usable_cores": old_meta.get("machine", {}).get("usable_cores"),
+        "probe_us": old_meta.get("machine", {}).get("probe_us"),
     }
     parts = {name: old_meta.get("parts", {}).get(name, earlier) for name in kept}
     parts |= {name: new["meta"]["parts"][name] for name in ran}
@@ -397,7 +448,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     ran = part_names(args)
     this_run = {"date": results["meta"]["date"], "argv": results["meta"]["argv"]}
-    this_run |= {"commit": commit(), "cpu_model": results["meta"]["machine"]["cpu_model"]}
+    machine = results["meta"]["machine"]
+    machine["probe_us"] = speed_probe()
+    this_run |= {"commit": commit()} | {
+        k: machine[k] for k in ("cpu_model", "usable_cores", "probe_us")
+    }
     results["meta"]["parts"] = {name: this_run for name in ran}
     path = args.out_dir / "results.json"
     old = json.loads(path.read_text()) if args.merge and path.exists() else None

@@ -593,3 +593,55 @@ def test_merge_drops_nothing_it_did_not_replace(tmp_path: Path) -> None:
     result = run.merged(old, new, ["whole-course"])
     assert result["meta"]["parts"]["training:mountaincar"]["date"] == "2026-11-26"
     assert result["meta"]["parts"]["training:mountaincar"]["cpu_model"] == "Intel"
+
+
+def test_whole_course_goal_reads_the_cores_of_its_own_part() -> None:
+    """Merged with a later unpinned run, the pinned whole-course part keeps its one core: the
+    goal row reads the part's cores, not the machine of the file's last run."""
+    results = fake_results(timed=True)
+    results["meta"]["machine"]["usable_cores"] = 2  # the last run: unpinned
+    results["meta"]["parts"] = {"whole-course": {"date": "d", "usable_cores": 1}}
+    notebooks = [{"notebook": "01.ipynb", "seconds": 314.0}]
+    results["whole_course"] = {"notebooks": notebooks, "total_seconds": 314.0, "peak_rss_kib": 1}
+    (row,) = report.whole_course_goal(results)
+    assert row[1] == "314 s for 1 notebooks, 1 usable core" and row[2] == "no: 14 s over"
+
+
+def test_parts_say_their_cores_and_speed() -> None:
+    """Two runs on machines of one CPU name but different speed: the parts list tells them
+    apart by their cores and the speed probe; a part without them says neither."""
+    meta = {
+        "parts": {
+            "training:cartpole": {
+                "date": "a",
+                "cpu_model": "AMD EPYC",
+                "usable_cores": 2,
+                "probe_us": 930.4,
+            },
+            "whole-course": {"date": "b", "cpu_model": "AMD EPYC", "usable_cores": 1},
+            "replay": {"date": "c", "cpu_model": "AMD EPYC"},
+        }
+    }
+    lines = report.parts_lines(meta)
+    assert any(
+        "AMD EPYC, 2 usable cores, a gradient step of notebook 04's network in 930 µs" in line
+        for line in lines
+    )
+    assert any("AMD EPYC, 1 usable core, `" in line for line in lines)
+    assert any("AMD EPYC, `" in line for line in lines)
+
+
+def test_merge_describes_an_old_part_by_its_files_machine() -> None:
+    """A part kept from a file without meta.parts takes that file's cores and speed probe."""
+    old = _results("2026-11-26", ["mountaincar"], [0], ["training:mountaincar"])
+    del old["meta"]["parts"]
+    old["meta"]["machine"] = {"cpu_model": "AMD EPYC", "usable_cores": 1, "probe_us": 418.0}
+    new = _results("2026-12-03", [], [0], ["whole-course"])
+    part = run.merged(old, new, ["whole-course"])["meta"]["parts"]["training:mountaincar"]
+    assert (part["usable_cores"], part["probe_us"]) == (1, 418.0)
+
+
+def test_speed_probe_times_a_gradient_step() -> None:
+    """The probe returns microseconds per step: positive, and not absurd for a tiny MLP."""
+    probe = run.speed_probe(steps=20, repeats=2)
+    assert 1.0 < probe < 1_000_000.0
