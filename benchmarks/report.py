@@ -218,6 +218,11 @@ def header_section(results: dict[str, Any]) -> list[str]:
     return lines + table(["", ""], rows) + [""]
 
 
+def cores_text(cores: int) -> str:
+    """`cores` usable cores, as the report writes them."""
+    return f"{cores} usable core{'s' * (cores != 1)}"
+
+
 def probe_text(probe_us: float) -> str:
     """The speed probe (`run.speed_probe`) as the report writes it."""
     return f"a gradient step of notebook 04's network in {probe_us:.0f} µs"
@@ -234,7 +239,7 @@ def parts_lines(meta: dict) -> list[str]:
         argv = " ".join(info.get("argv", []))
         machine = info.get("cpu_model") or "unknown CPU"
         if info.get("usable_cores"):
-            machine += f", {info['usable_cores']} usable core{'s' * (info['usable_cores'] != 1)}"
+            machine += f", {cores_text(info['usable_cores'])}"
         if info.get("probe_us"):
             machine += f", {probe_text(info['probe_us'])}"
         lines.append(
@@ -766,13 +771,11 @@ def whole_course_goal(results: dict[str, Any]) -> list[list[str]]:
         return []
     meta = results["meta"]
     part = (meta.get("parts") or {}).get("whole-course", {})
-    total, cores = (
-        course["total_seconds"],
-        part.get("usable_cores", meta["machine"].get("usable_cores")),
-    )
+    total = course["total_seconds"]
+    cores = part.get("usable_cores", meta["machine"].get("usable_cores"))
     failed = sum("error" in row for row in course["notebooks"])
     measured = f"{total:.0f} s for {len(course['notebooks'])} notebooks"
-    measured += f", {cores} usable core{'s' * (cores != 1)}" if cores else ""
+    measured += f", {cores_text(cores)}" if cores else ""
     over = total - WHOLE_COURSE_GOAL_SECONDS
     verdict = "yes" if over <= 0 else f"no: {over:.0f} s over"
     if failed:
