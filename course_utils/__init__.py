@@ -4,6 +4,7 @@ The notebooks import what they need from here::
 
     from course_utils import ReplayMemory, TorchEnv, evaluate, plot_stats, seed_everything
     from course_utils import GreedyChecks, device  # the checks during training; CPU or GPU
+    from course_utils import AcrobotVectorEnv  # Acrobot-v1's episodes stepped together
     from course_utils import checks, widgets  # submodules, imported explicitly
 
 ``set_language("ko")`` (``checks.set_language`` is the same switch) shows everything the
@@ -30,6 +31,7 @@ from course_utils.plotting import plot_cost_to_go, plot_max_q, plot_stats
 from course_utils.progress import finish_progress, training_progress
 from course_utils.replay import ReplayMemory
 from course_utils.training import GreedyChecks
+from course_utils.vector_envs import AcrobotVectorEnv
 
 
 def _headless_video_driver() -> None:
@@ -46,6 +48,7 @@ __all__ = [
     "seed_everything",
     "evaluate",
     "GreedyChecks",
+    "AcrobotVectorEnv",
     "device",
     "forward_seconds",
     "plot_stats",

@@ -22,13 +22,16 @@ from gymnasium.utils import seeding
 from course_utils._validation import positive_int, seed_int, torch_device
 from course_utils.envs import TorchEnv, time_limit
 from course_utils.progress import warn_if_interrupted
+from course_utils.vector_envs import AcrobotVectorEnv
 
 __all__ = ["seed_everything", "evaluate", "vector_env", "play_episodes"]
 
 Policy = Callable[[torch.Tensor], torch.Tensor]
 # gymnasium's own vector implementations whose episodes can be seeded one by one (_reset):
-# CartPole's steps every episode in one NumPy operation. Others run as a SyncVectorEnv.
+# CartPole's steps every episode in one NumPy operation. Acrobot-v1 runs on the course's
+# AcrobotVectorEnv (the same episodes, bit for bit), the others as a SyncVectorEnv.
 NATIVE_VECTOR_ENVS = ("gymnasium.envs.classic_control.cartpole:CartPoleVectorEnv",)
+ACROBOT = "gymnasium.envs.classic_control.acrobot:AcrobotEnv"
 
 
 def seed_everything(env: gym.Env, seed: int) -> None:
@@ -123,12 +126,15 @@ def vector_env(env: str | gym.Env, num_envs: int) -> gym.vector.VectorEnv:
     ``env`` is an id or an environment made by ``gym.make`` (or a TorchEnv around one): the
     copies are made from its specification (its time limit and keyword arguments, without
     ``render_mode``), with gymnasium's native vector implementation where the course can seed
-    its episodes one by one (CartPole's), else a ``SyncVectorEnv``. An environment without a
-    specification is deep-copied into a ``SyncVectorEnv``.
+    its episodes one by one (CartPole's), the course's :class:`AcrobotVectorEnv` for Acrobot,
+    else a ``SyncVectorEnv``. An environment without a specification is deep-copied into a
+    ``SyncVectorEnv``.
 
     Example:
         >>> vector_env("CartPole-v1", 3), vector_env("MountainCar-v0", 2)
         (CartPoleVectorEnv(CartPole-v1, num_envs=3), SyncVectorEnv(MountainCar-v0, num_envs=2))
+        >>> vector_env("Acrobot-v1", 4)
+        AcrobotVectorEnv(Acrobot-v1, num_envs=4)
     """
     positive_int(num_envs, "num_envs")
     if isinstance(env, str):
@@ -145,6 +151,9 @@ def vector_env(env: str | gym.Env, num_envs: int) -> gym.vector.VectorEnv:
         )
     kwargs = {key: value for key, value in spec.kwargs.items() if key != "render_mode"}
     spec = dataclasses.replace(spec, kwargs=kwargs)
+    plain = not spec.additional_wrappers and not kwargs
+    if spec.entry_point == ACROBOT and plain and spec.max_episode_steps is not None:
+        return AcrobotVectorEnv(num_envs, max_episode_steps=spec.max_episode_steps)
     native = spec.vector_entry_point in NATIVE_VECTOR_ENVS and not spec.additional_wrappers
     mode = "vector_entry_point" if native else "sync"
     return gym.make_vec(spec, num_envs=num_envs, vectorization_mode=mode)

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils import ReplayMemory, TorchEnv, evaluate, seed_everything
+from course_utils import AcrobotVectorEnv, ReplayMemory, TorchEnv, evaluate, seed_everything
 from course_utils.evaluation import play_episodes, vector_env
 
 
@@ -311,10 +311,13 @@ def test_evaluate_returns_what_one_episode_at_a_time_returns(env_id, one_thread)
     )
 
 
-def test_cartpole_runs_on_gymnasiums_native_vector_environment_others_in_sync():
+def test_cartpole_and_acrobot_run_on_native_vector_environments_others_in_sync():
     assert type(vector_env("CartPole-v1", 4).unwrapped).__name__ == "CartPoleVectorEnv"
     assert isinstance(vector_env("MountainCar-v0", 4), gym.vector.SyncVectorEnv)
-    assert isinstance(vector_env(TorchEnv(gym.make("Acrobot-v1")), 4), gym.vector.SyncVectorEnv)
+    assert isinstance(vector_env(TorchEnv(gym.make("Acrobot-v1")), 4), AcrobotVectorEnv)
+    # with a changed time limit too (gym.make's max_episode_steps lands in the spec)
+    assert vector_env(gym.make("Acrobot-v1", max_episode_steps=60), 2).max_episode_steps == 60
+    assert isinstance(vector_env("Pendulum-v1", 2), gym.vector.SyncVectorEnv)
     # render_mode is a display setting, not part of the task: the copies render nothing
     envs = vector_env(gym.make("MountainCar-v0", render_mode="rgb_array", max_episode_steps=50), 2)
     assert envs.envs[0].render_mode is None and envs.envs[0].spec.max_episode_steps == 50
