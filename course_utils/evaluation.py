@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -22,16 +22,19 @@ from gymnasium.utils import seeding
 from course_utils._validation import positive_int, seed_int, torch_device
 from course_utils.envs import TorchEnv, time_limit
 from course_utils.progress import warn_if_interrupted
-from course_utils.vector_envs import AcrobotVectorEnv
+from course_utils.vector_envs import AcrobotVectorEnv, MountainCarVectorEnv
 
 __all__ = ["seed_everything", "evaluate", "vector_env", "play_episodes"]
 
 Policy = Callable[[torch.Tensor], torch.Tensor]
 # gymnasium's own vector implementations whose episodes can be seeded one by one (_reset):
-# CartPole's steps every episode in one NumPy operation. Acrobot-v1 runs on the course's
-# AcrobotVectorEnv (the same episodes, bit for bit), the others as a SyncVectorEnv.
+# CartPole's steps every episode in one NumPy operation. Acrobot and MountainCar run on the
+# course's own vector environments (the same episodes, bit for bit), the others as a SyncVectorEnv.
 NATIVE_VECTOR_ENVS = ("gymnasium.envs.classic_control.cartpole:CartPoleVectorEnv",)
-ACROBOT = "gymnasium.envs.classic_control.acrobot:AcrobotEnv"
+COURSE_VECTOR_ENVS = {
+    "gymnasium.envs.classic_control.acrobot:AcrobotEnv": AcrobotVectorEnv,
+    "gymnasium.envs.classic_control.mountain_car:MountainCarEnv": MountainCarVectorEnv,
+}
 
 
 def seed_everything(env: gym.Env, seed: int) -> None:
@@ -126,15 +129,15 @@ def vector_env(env: str | gym.Env, num_envs: int) -> gym.vector.VectorEnv:
     ``env`` is an id or an environment made by ``gym.make`` (or a TorchEnv around one): the
     copies are made from its specification (its time limit and keyword arguments, without
     ``render_mode``), with gymnasium's native vector implementation where the course can seed
-    its episodes one by one (CartPole's), the course's :class:`AcrobotVectorEnv` for Acrobot,
-    else a ``SyncVectorEnv``. An environment without a specification is deep-copied into a
+    its episodes one by one (CartPole's), the course's own for Acrobot and MountainCar
+    (:mod:`course_utils.vector_envs`), else a ``SyncVectorEnv``. An environment without a specification is deep-copied into a
     ``SyncVectorEnv``.
 
     Example:
-        >>> vector_env("CartPole-v1", 3), vector_env("MountainCar-v0", 2)
-        (CartPoleVectorEnv(CartPole-v1, num_envs=3), SyncVectorEnv(MountainCar-v0, num_envs=2))
-        >>> vector_env("Acrobot-v1", 4)
-        AcrobotVectorEnv(Acrobot-v1, num_envs=4)
+        >>> vector_env("CartPole-v1", 3), vector_env("Pendulum-v1", 2)
+        (CartPoleVectorEnv(CartPole-v1, num_envs=3), SyncVectorEnv(Pendulum-v1, num_envs=2))
+        >>> vector_env("Acrobot-v1", 4), vector_env("MountainCar-v0", 2)
+        (AcrobotVectorEnv(Acrobot-v1, num_envs=4), MountainCarVectorEnv(MountainCar-v0, num_envs=2))
     """
     positive_int(num_envs, "num_envs")
     if isinstance(env, str):
@@ -152,8 +155,9 @@ def vector_env(env: str | gym.Env, num_envs: int) -> gym.vector.VectorEnv:
     kwargs = {key: value for key, value in spec.kwargs.items() if key != "render_mode"}
     spec = dataclasses.replace(spec, kwargs=kwargs)
     plain = not spec.additional_wrappers and not kwargs
-    if spec.entry_point == ACROBOT and plain and spec.max_episode_steps is not None:
-        return AcrobotVectorEnv(num_envs, max_episode_steps=spec.max_episode_steps)
+    course = COURSE_VECTOR_ENVS.get(spec.entry_point) if isinstance(spec.entry_point, str) else None
+    if course is not None and plain and spec.max_episode_steps is not None:
+        return course(num_envs, max_episode_steps=spec.max_episode_steps)
     native = spec.vector_entry_point in NATIVE_VECTOR_ENVS and not spec.additional_wrappers
     mode = "vector_entry_point" if native else "sync"
     return gym.make_vec(spec, num_envs=num_envs, vectorization_mode=mode)
@@ -162,13 +166,15 @@ def vector_env(env: str | gym.Env, num_envs: int) -> gym.vector.VectorEnv:
 def play_episodes(
     envs: gym.vector.VectorEnv,
     policy: Policy,
-    seed: int,
+    seed: int | Sequence[int],
     max_steps: int,
     device: torch.device,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One episode in each sub-environment of ``envs``, all at once; their returns and lengths.
 
-    Episode ``i`` starts from ``reset(seed=seed + i)``; each time step calls ``policy`` once,
+    Episode ``i`` starts from ``reset(seed=seed + i)``, or from ``reset(seed=seed[i])`` when
+    ``seed`` is a sequence of one seed per sub-environment (several agents playing the same
+    episodes side by side, say); each time step calls ``policy`` once,
     on the states of all the episodes (``(num_envs, D)`` on ``device``), under
     ``torch.no_grad()``. gymnasium's vector environments start a new episode in a
     sub-environment by themselves, at the step after its episode ended (autoreset): from its
@@ -192,9 +198,17 @@ def play_episodes(
     return returns, lengths
 
 
-def _reset(envs: gym.vector.VectorEnv, seed: int) -> np.ndarray:
-    """Starts episode ``i`` of ``envs`` as ``reset(seed=seed + i)`` would; the states."""
-    seeds = [seed + i for i in range(envs.num_envs)]
+def _reset(envs: gym.vector.VectorEnv, seed: int | Sequence[int]) -> np.ndarray:
+    """Starts episode ``i`` of ``envs`` as ``reset(seed=seed + i)`` (or ``seed[i]``) would; the states."""
+    if isinstance(seed, int):
+        seeds = [seed + i for i in range(envs.num_envs)]
+    else:
+        seeds = [seed_int(s, "seed") for s in seed]
+        if len(seeds) != envs.num_envs:
+            raise ValueError(
+                f"Expected `seed` to hold one seed per sub-environment, {envs.num_envs}, got {len(seeds)}"
+            )
+        seed = seeds[0]
     native = envs.unwrapped
     if not isinstance(native, CartPoleVectorEnv):
         return envs.reset(seed=seeds)[0]

@@ -15,6 +15,7 @@ from torch import nn
 
 from course_utils import AcrobotVectorEnv, ReplayMemory, TorchEnv, evaluate, seed_everything
 from course_utils.evaluation import play_episodes, vector_env
+from course_utils.vector_envs import MountainCarVectorEnv
 
 
 def balance(state_b: torch.Tensor) -> torch.Tensor:
@@ -313,14 +314,19 @@ def test_evaluate_returns_what_one_episode_at_a_time_returns(env_id, one_thread)
 
 def test_cartpole_and_acrobot_run_on_native_vector_environments_others_in_sync():
     assert type(vector_env("CartPole-v1", 4).unwrapped).__name__ == "CartPoleVectorEnv"
-    assert isinstance(vector_env("MountainCar-v0", 4), gym.vector.SyncVectorEnv)
+    assert isinstance(vector_env("MountainCar-v0", 4), MountainCarVectorEnv)
     assert isinstance(vector_env(TorchEnv(gym.make("Acrobot-v1")), 4), AcrobotVectorEnv)
     # with a changed time limit too (gym.make's max_episode_steps lands in the spec)
     assert vector_env(gym.make("Acrobot-v1", max_episode_steps=60), 2).max_episode_steps == 60
     assert isinstance(vector_env("Pendulum-v1", 2), gym.vector.SyncVectorEnv)
     # render_mode is a display setting, not part of the task: the copies render nothing
-    envs = vector_env(gym.make("MountainCar-v0", render_mode="rgb_array", max_episode_steps=50), 2)
+    envs = vector_env(gym.make("Pendulum-v1", render_mode="rgb_array", max_episode_steps=50), 2)
     assert envs.envs[0].render_mode is None and envs.envs[0].spec.max_episode_steps == 50
+    assert vector_env(gym.make("MountainCar-v0", max_episode_steps=50), 2).max_episode_steps == 50
+    # a changed task (here MountainCar's goal velocity) is not the course's copy: a SyncVectorEnv
+    assert isinstance(
+        vector_env(gym.make("MountainCar-v0", goal_velocity=0.01), 2), gym.vector.SyncVectorEnv
+    )
 
 
 def test_one_forward_pass_per_time_step_for_all_the_episodes():
@@ -382,3 +388,17 @@ def test_an_environment_without_a_specification_is_copied():
     env = gym.wrappers.TimeLimit(Endless(), max_episode_steps=7)
     assert env.spec is None
     assert evaluate(env, always(1), episodes=3).tolist() == [7.0, 7.0, 7.0]
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "MountainCar-v0", "Acrobot-v1"])
+def test_play_episodes_takes_one_seed_per_episode(env_id, one_thread):
+    policy = greedy(FIXED_NETWORKS[env_id])
+    limit = gym.spec(env_id).max_episode_steps
+    expected = one_at_a_time(env_id, policy, episodes=3, seed=7)
+    # two agents playing the same three episodes side by side: seeds 7, 8, 9, 7, 8, 9
+    returns, _ = play_episodes(
+        vector_env(env_id, 6), policy, [7, 8, 9] * 2, limit, torch.device("cpu")
+    )
+    assert returns.tolist() == expected.tolist() * 2
+    with pytest.raises(ValueError, match="`seed`.*6, got 2"):
+        play_episodes(vector_env(env_id, 6), policy, [7, 8], limit, torch.device("cpu"))

@@ -1,4 +1,4 @@
-"""AcrobotVectorEnv: every sub-environment follows its own gym.make("Acrobot-v1"), bit for bit."""
+"""AcrobotVectorEnv and MountainCarVectorEnv: every sub-environment follows its own gym.make, bit for bit."""
 
 from __future__ import annotations
 
@@ -11,23 +11,34 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_utils import AcrobotVectorEnv, vector_envs
+from course_utils.vector_envs import MountainCarVectorEnv
 
 
 def swing(observation: np.ndarray, rng: np.random.Generator, step: int) -> np.ndarray:
-    """In the even sub-environments, torque along the lower link's angular velocity on odd steps
-    (it pumps energy in: episodes that reach the line); elsewhere random actions (episodes that
-    run into the time limit)."""
+    """In the even sub-environments, push along the velocity (Acrobot: its lower link's, the last
+    column; MountainCar: the car's) on odd steps: that pumps energy in, and episodes reach the
+    goal. Elsewhere random actions: episodes that run into the time limit."""
     action = rng.integers(0, 3, len(observation))
     if step % 2:
-        action[::2] = np.where(observation[::2, 5] > 0, 2, 0)
+        action[::2] = np.where(observation[::2, -1] > 0, 2, 0)
     return action
 
 
-@pytest.mark.parametrize("max_episode_steps", [500, 150])
-def test_every_sub_environment_follows_its_own_gymnasium_acrobot(max_episode_steps):
+@pytest.mark.parametrize(
+    ("vector_env", "env_id", "max_episode_steps"),
+    [
+        (AcrobotVectorEnv, "Acrobot-v1", 500),
+        (AcrobotVectorEnv, "Acrobot-v1", 150),
+        (MountainCarVectorEnv, "MountainCar-v0", 200),
+        (MountainCarVectorEnv, "MountainCar-v0", 300),
+    ],
+)
+def test_every_sub_environment_follows_its_own_gymnasium_environment(
+    vector_env, env_id, max_episode_steps
+):
     num_envs, seeds = 24, [100 + 3 * i for i in range(24)]
-    envs = AcrobotVectorEnv(num_envs, max_episode_steps=max_episode_steps)
-    singles = [gym.make("Acrobot-v1", max_episode_steps=max_episode_steps) for _ in seeds]
+    envs = vector_env(num_envs, max_episode_steps=max_episode_steps)
+    singles = [gym.make(env_id, max_episode_steps=max_episode_steps) for _ in seeds]
     observation, _ = envs.reset(seed=seeds)
     expected = np.stack([env.reset(seed=seed)[0] for env, seed in zip(singles, seeds, strict=True)])
     assert observation.dtype == np.float32 and np.array_equal(observation, expected)
@@ -47,12 +58,16 @@ def test_every_sub_environment_follows_its_own_gymnasium_acrobot(max_episode_ste
     assert min(ended.values()) > 20, ended  # both ways an episode ends, many times
 
 
-def test_reset_observations_match_for_thousands_of_seeds():
+@pytest.mark.parametrize(
+    ("vector_env", "env_id"),
+    [(AcrobotVectorEnv, "Acrobot-v1"), (MountainCarVectorEnv, "MountainCar-v0")],
+)
+def test_reset_observations_match_for_thousands_of_seeds(vector_env, env_id):
     # AcrobotEnv's first observation takes cos and sin of float32 angles: in float64 about
     # 1 in 10,000 of them would differ from gymnasium's in the last bit
-    envs = AcrobotVectorEnv(5_000)
+    envs = vector_env(5_000)
     observation, _ = envs.reset(seed=7)  # an int seeds the sub-environments 7, 8, ...
-    env = gym.make("Acrobot-v1")
+    env = gym.make(env_id)
     expected = np.stack([env.reset(seed=7 + i)[0] for i in range(5_000)])
     assert np.array_equal(observation, expected)
 
@@ -103,3 +118,5 @@ def test_bad_arguments_get_errors_that_name_them():
     for bad in (np.array([0, 3]), np.array([0]), np.array([0.5, 1.0]), [[0, 1]]):
         with pytest.raises(ValueError, match="`actions`"):
             envs.step(bad)
+    with pytest.raises(ValueError, match="MountainCarVectorEnv takes no reset `options`"):
+        MountainCarVectorEnv(2).reset(options={"low": -1})
