@@ -130,8 +130,8 @@ def vector_env(env: str | gym.Env, num_envs: int) -> gym.vector.VectorEnv:
     copies are made from its specification (its time limit and keyword arguments, without
     ``render_mode``), with gymnasium's native vector implementation where the course can seed
     its episodes one by one (CartPole's), the course's own for Acrobot and MountainCar
-    (:mod:`course_utils.vector_envs`), else a ``SyncVectorEnv``. An environment without a specification is deep-copied into a
-    ``SyncVectorEnv``.
+    (:mod:`course_utils.vector_envs`), else a ``SyncVectorEnv``. An environment without a
+    specification is deep-copied into a ``SyncVectorEnv``.
 
     Example:
         >>> vector_env("CartPole-v1", 3), vector_env("Pendulum-v1", 2)
@@ -155,7 +155,7 @@ def vector_env(env: str | gym.Env, num_envs: int) -> gym.vector.VectorEnv:
     kwargs = {key: value for key, value in spec.kwargs.items() if key != "render_mode"}
     spec = dataclasses.replace(spec, kwargs=kwargs)
     plain = not spec.additional_wrappers and not kwargs
-    course = COURSE_VECTOR_ENVS.get(spec.entry_point) if isinstance(spec.entry_point, str) else None
+    course = COURSE_VECTOR_ENVS.get(spec.entry_point)
     if course is not None and plain and spec.max_episode_steps is not None:
         return course(num_envs, max_episode_steps=spec.max_episode_steps)
     native = spec.vector_entry_point in NATIVE_VECTOR_ENVS and not spec.additional_wrappers
